@@ -1,0 +1,7 @@
+/**
+ * @module actors — which actor Layers run for which role. Each actor module
+ * exports one Layer that forks its fibers and registers its routes.
+ */
+import type { Roster } from "./roster.ts"
+
+export const roster: Roster = {}

@@ -37,6 +37,15 @@ export const makeApp = (config: AppConfigShape, groups: ReadonlyArray<{ readonly
     })
     app.use(async (c, next) => (WRITE_METHODS.has(c.req.method) ? auth(c, next) : next()))
   }
+  // Seed 000's client paths (/api/logs, /api/io/*) and the dashboard's /api/* calls: when this
+  // process is not a proxying `ui` (API_URL unset), they are the same routes without the prefix.
+  if (config.apiUrl === undefined) {
+    app.all("/api/*", (c) => {
+      const url = new URL(c.req.url)
+      url.pathname = url.pathname.slice("/api".length)
+      return app.fetch(new Request(url, c.req.raw), c.env)
+    })
+  }
   for (const group of groups) app.route("/", group.routes)
   app.notFound((c) => errorJson(404, "NotFound", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`))
   app.onError((error, c) => {

@@ -52,14 +52,14 @@ const oneOf = <const L extends ReadonlyArray<string>>(env: string, fallback: L[n
       Config.mapOrFail((s) => {
         const hit = values.find((v) => v.toLowerCase() === s.toLowerCase())
         return hit === undefined
-          ? Either.left(ConfigError.InvalidData([], `must be one of ${values.join(", ")}, got "${s}"`))
+          ? Either.left(ConfigError.InvalidData([env], `must be one of ${values.join(", ")}, got "${s}"`))
           : Either.right(hit as L[number])
       }),
       Config.withDefault(fallback)
     )
   )
 const list = (env: string, fallback: string, description: string) =>
-  describe(env, fallback, description, Config.string(env).pipe(
+  describe(env, fallback === "" ? "(empty)" : fallback, description, Config.string(env).pipe(
     Config.withDefault(fallback),
     Config.map((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
   ))
@@ -74,7 +74,7 @@ const listen = Config.all({
         const port = m ? Number(m[2]) : NaN
         return m && port > 0 && port < 65536
           ? Either.right({ host: m[1] === "" ? undefined : m[1], port })
-          : Either.left(ConfigError.InvalidData([], `must look like ":8080" or "host:8080", got "${s}"`))
+          : Either.left(ConfigError.InvalidData(["HTTP_ADDR"], `must look like ":8080" or "host:8080", got "${s}"`))
       })
     )
   ),

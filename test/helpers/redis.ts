@@ -67,6 +67,8 @@ export const startRedis = async (extraArgs: ReadonlyArray<string> = []): Promise
     const spawnError = new Promise<never>((_, reject) =>
       proc.once("error", (e) => reject(new Error(`cannot start ${redisBinary}: ${e.message} (install redis-server)`)))
     )
+    // Unref'd so a finished test run can exit; the exit hook above still kills it.
+    proc.unref()
     live.add(proc)
     proc.once("exit", () => live.delete(proc))
     child = proc

@@ -66,7 +66,10 @@ const logLevel = (config: AppConfigShape) => LogLevel.fromLiteral(config.appLogL
 /** The main program of a runtime adapter. */
 export const main = (adapter: ServerAdapter): Effect.Effect<never, StartupError> =>
   Effect.gen(function*() {
-    const config = yield* loadConfig.pipe(Effect.mapError((e) => new StartupError(describeConfigError(e))))
+    const config = yield* loadConfig.pipe(
+      Effect.mapError((e) => new StartupError(describeConfigError(e))),
+      Effect.tapError((e) => Effect.sync(() => console.error(`fluxgate: ${e.message}`)))
+    )
     const program = Effect.gen(function*() {
       const { app, lifecycle } = yield* buildApp(config, adapter.runtime).pipe(
         Effect.mapError((e) => new StartupError(`start-up failed: ${e instanceof Error || (typeof e === "object" && e !== null && "message" in e) ? String((e as { message: unknown }).message) : String(e)}`))
@@ -94,6 +97,8 @@ export const main = (adapter: ServerAdapter): Effect.Effect<never, StartupError>
       return yield* Effect.never
     })
     return yield* Effect.scoped(program).pipe(
+      // Start-up problems are for people: print the message alone, no stack.
+      Effect.tapError((e) => Effect.sync(() => console.error(`fluxgate: ${e.message}`))),
       Logger.withMinimumLogLevel(logLevel(config)),
       Effect.provide(Logger.logFmt)
     )

@@ -29,4 +29,4 @@ const adapter: ServerAdapter = {
   exit: (code) => Deno.exit(code)
 }
 
-runMain(main(adapter), { disablePrettyLogger: true })
+runMain(main(adapter), { disablePrettyLogger: true, disableErrorReporting: true })

@@ -39,4 +39,4 @@ const adapter: ServerAdapter = {
   exit: (code) => process.exit(code)
 }
 
-runMain(main(adapter), { disablePrettyLogger: true })
+runMain(main(adapter), { disablePrettyLogger: true, disableErrorReporting: true })

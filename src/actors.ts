@@ -3,5 +3,12 @@
  * exports one Layer that forks its fibers and registers its routes.
  */
 import type { Roster } from "./roster.ts"
+import { CollectorLive } from "../actors/collector/index.ts"
+import { GateLive } from "../actors/gate/index.ts"
+import { UiLive } from "../actors/ui/index.ts"
 
-export const roster: Roster = {}
+export const roster: Roster = {
+  collector: [CollectorLive],
+  gate: [GateLive],
+  ui: [UiLive]
+}

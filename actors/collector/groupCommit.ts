@@ -1,0 +1,131 @@
+/**
+ * @module collector/groupCommit — the collector's mailbox and its writer.
+ *
+ * Requests put their events in a bounded mailbox (counted in events, so one
+ * request is admitted whole or not at all) and wait on a Deferred. One writer
+ * fiber takes whole requests, up to `INGEST_BATCH_MAX` events, and writes them
+ * with ONE `broker.append` (one pipelined round trip): under load many requests
+ * share a write, and Redis sees a few big pipelines instead of many small ones.
+ * A failed write fails every request of that batch with `StreamUnavailable`
+ * (→ 503) and nothing else: the next batch starts clean.
+ */
+import { Deferred, Effect } from "effect"
+import { Broker, type Fields } from "../../src/broker/Broker.ts"
+import { MailboxFull, StreamUnavailable } from "../../src/errors.ts"
+
+interface Waiting {
+  readonly entries: ReadonlyArray<Fields>
+  readonly done: Deferred.Deferred<ReadonlyArray<string>, StreamUnavailable>
+}
+
+/** What the writer needs to know. */
+export interface GroupCommitOptions {
+  readonly stream: string
+  readonly maxLen: number
+  /** Most events per write (a larger single request is written alone, in one write). */
+  readonly batchMax: number
+  /** Most events admitted and not yet written (queued + in flight). */
+  readonly capacity: number
+}
+
+/** The mailbox plus its writer step. */
+export interface GroupCommit {
+  /** Admit `entries` and wait until they are in the stream; their ids in order. */
+  readonly submit: (entries: ReadonlyArray<Fields>) => Effect.Effect<ReadonlyArray<string>, MailboxFull | StreamUnavailable>
+  /** Wait until at least one request is queued. */
+  readonly waitForWork: Effect.Effect<void>
+  /** Write one batch (nothing when the mailbox is empty). Never fails: a failed write fails its requests instead. */
+  readonly writeBatch: Effect.Effect<number, never, Broker>
+  /** Fail everything still waiting (shutdown). */
+  readonly failAll: (reason: string) => Effect.Effect<void>
+  /** Events admitted and not yet acknowledged. */
+  readonly depth: () => number
+}
+
+export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
+  const queue: Array<Waiting> = []
+  let head = 0
+  let admitted = 0
+  let wake: (() => void) | null = null
+
+  const waitForWork = Effect.async<void>((resume) => {
+    if (head < queue.length) return resume(Effect.void)
+    wake = () => {
+      wake = null
+      resume(Effect.void)
+    }
+    return Effect.sync(() => {
+      wake = null
+    })
+  })
+
+  const takeBatch = (): Array<Waiting> => {
+    const batch: Array<Waiting> = []
+    let events = 0
+    while (head < queue.length) {
+      const next = queue[head]
+      if (batch.length > 0 && events + next.entries.length > options.batchMax) break
+      batch.push(next)
+      events += next.entries.length
+      head++
+    }
+    // Compact now and then so the array does not grow with every request ever made.
+    if (head > 1024 && head * 2 > queue.length) {
+      queue.splice(0, head)
+      head = 0
+    }
+    return batch
+  }
+
+  const submit = (entries: ReadonlyArray<Fields>) =>
+    Effect.suspend((): Effect.Effect<ReadonlyArray<string>, MailboxFull | StreamUnavailable> => {
+      if (admitted + entries.length > options.capacity) return Effect.fail(new MailboxFull({ actor: "collector" }))
+      return Effect.flatMap(Deferred.make<ReadonlyArray<string>, StreamUnavailable>(), (done) => {
+        admitted += entries.length
+        queue.push({ entries, done })
+        wake?.()
+        return Deferred.await(done)
+      })
+    })
+
+  const writeBatch = Effect.gen(function*() {
+    const batch = takeBatch()
+    if (batch.length === 0) return 0
+    const all: Array<Fields> = []
+    for (const request of batch) for (const fields of request.entries) all.push(fields)
+    const failBatch = (error: StreamUnavailable) =>
+      Effect.forEach(batch, (request) => Deferred.fail(request.done, error), { discard: true })
+    const result = yield* Broker.pipe(
+      Effect.flatMap((broker) => broker.append(options.stream, all, { maxLen: options.maxLen })),
+      Effect.either,
+      // Shutdown mid-write: the callers get a 503 rather than a hang (the write may or may not have landed).
+      Effect.onInterrupt(() => Effect.sync(() => { admitted -= all.length }).pipe(Effect.zipRight(failBatch(new StreamUnavailable({ message: "collector shutting down" })))))
+    )
+    admitted -= all.length
+    if (result._tag === "Right" && result.right.length === all.length) {
+      let offset = 0
+      for (const request of batch) {
+        const ids = result.right.slice(offset, offset + request.entries.length)
+        offset += request.entries.length
+        yield* Deferred.succeed(request.done, ids)
+      }
+    } else {
+      const error = result._tag === "Left"
+        ? result.left
+        : new StreamUnavailable({ message: `append returned ${result.right.length} ids for ${all.length} events` })
+      yield* failBatch(error)
+    }
+    return all.length
+  })
+
+  const failAll = (reason: string) =>
+    Effect.suspend(() => {
+      const rest = queue.slice(head)
+      queue.length = 0
+      head = 0
+      for (const request of rest) admitted -= request.entries.length
+      return Effect.forEach(rest, (request) => Deferred.fail(request.done, new StreamUnavailable({ message: reason })), { discard: true })
+    })
+
+  return { submit, waitForWork, writeBatch, failAll, depth: () => admitted }
+}

@@ -4,6 +4,7 @@
  */
 import type { Roster } from "./roster.ts"
 import { CollectorLive } from "../actors/collector/index.ts"
+import { CollectorLive } from "../actors/collector/index.ts"
 import { GateLive } from "../actors/gate/index.ts"
 import { UiLive } from "../actors/ui/index.ts"
 

@@ -4,7 +4,11 @@
  */
 import type { Roster } from "./roster.ts"
 import { CollectorLive } from "../actors/collector/index.ts"
+import { GateLive } from "../actors/gate/index.ts"
+import { UiLive } from "../actors/ui/index.ts"
 
 export const roster: Roster = {
-  collector: [CollectorLive]
+  collector: [CollectorLive],
+  gate: [GateLive],
+  ui: [UiLive]
 }

@@ -5,10 +5,8 @@
 import type { Roster } from "./roster.ts"
 import { CollectorLive } from "../actors/collector/index.ts"
 import { GateLive } from "../actors/gate/index.ts"
-import { UiLive } from "../actors/ui/index.ts"
 
 export const roster: Roster = {
   collector: [CollectorLive],
-  gate: [GateLive],
-  ui: [UiLive]
+  gate: [GateLive]
 }

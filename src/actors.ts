@@ -5,8 +5,10 @@
 import type { Roster } from "./roster.ts"
 import { CollectorLive } from "../actors/collector/index.ts"
 import { GateLive } from "../actors/gate/index.ts"
+import { UiLive } from "../actors/ui/index.ts"
 
 export const roster: Roster = {
   collector: [CollectorLive],
-  gate: [GateLive]
+  gate: [GateLive],
+  ui: [UiLive]
 }

@@ -17,6 +17,9 @@ import { HttpRoutes, layerRoutes, type AppEnv } from "./http/routes.ts"
 import { Lifecycle, layerLifecycle, type LifecycleService, type RuntimeName } from "./lifecycle.ts"
 import { roster } from "./actors.ts"
 import type { ActorLayer } from "./roster.ts"
+import { traceMiddleware } from "./telemetry/http.ts"
+import { registerTelemetryRoutes } from "./telemetry/routes.ts"
+import { layerTelemetry, Tracing } from "./telemetry/Tracing.ts"
 
 /** What a runtime adapter provides: serve a fetch handler, stop serving, exit. */
 export interface ServerAdapter {
@@ -40,11 +43,16 @@ export const brokerLayer = (config: AppConfigShape): Layer.Layer<Broker, unknown
 /** Every layer this process runs, built on the kernel. */
 export const processLayer = (config: AppConfigShape, runtime: RuntimeName) => {
   const kernel = Layer.mergeAll(layerRegistry, layerRoutes, layerLifecycle(runtime), Layer.succeed(AppConfig, config), brokerLayer(config))
-  const selected: Array<ActorLayer> = [Layer.effectDiscard(registerKernelRoutes)]
+  // Tracing is built on the kernel and before the actors, so its tracer is the one every actor fiber uses.
+  const withTelemetry = Layer.provideMerge(layerTelemetry, kernel)
+  const selected: Array<Layer.Layer<never, unknown, Layer.Layer.Success<typeof withTelemetry>>> = [
+    Layer.effectDiscard(registerKernelRoutes),
+    Layer.effectDiscard(registerTelemetryRoutes)
+  ]
   for (const role of config.roles) selected.push(...(roster[role] ?? []))
   // Actors build one after another so route registration order is stable.
   const actors = selected.reduce((acc, layer) => Layer.merge(acc, layer), Layer.empty as ActorLayer)
-  return Layer.provideMerge(actors, kernel)
+  return Layer.provideMerge(actors, withTelemetry)
 }
 
 /** Build the process and return its app (the runtime adapter serves it). For tests: `Effect.scoped`. */
@@ -56,9 +64,10 @@ export const buildApp = (
     const context = yield* Layer.build(processLayer(config, runtime))
     const routes = yield* Effect.provide(HttpRoutes, context)
     const lifecycle = yield* Effect.provide(Lifecycle, context)
+    const tracing = yield* Effect.provide(Tracing, context)
     // Registered last, so it runs first on shutdown: readiness drops and streams end.
     yield* Effect.addFinalizer(() => lifecycle.beginShutdown)
-    return { app: makeApp(config, routes.all()), lifecycle }
+    return { app: makeApp(config, routes.all(), traceMiddleware(tracing)), lifecycle }
   })
 
 const logLevel = (config: AppConfigShape) => LogLevel.fromLiteral(config.appLogLevel)

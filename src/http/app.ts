@@ -3,7 +3,7 @@
  * served unchanged by `runtime/node.ts` and `runtime/deno.ts`.
  */
 import { Redacted } from "effect"
-import { Hono } from "hono"
+import { Hono, type MiddlewareHandler } from "hono"
 import { bearerAuth } from "hono/bearer-auth"
 import { bodyLimit } from "hono/body-limit"
 import { cors } from "hono/cors"
@@ -14,10 +14,19 @@ import type { AppEnv } from "./routes.ts"
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
-/** Build the app: middleware, then every registered route group in order. */
-export const makeApp = (config: AppConfigShape, groups: ReadonlyArray<{ readonly routes: Hono<AppEnv> }>): Hono<AppEnv> => {
+/**
+ * Build the app: middleware, then every registered route group in order.
+ * `tracing` (the request-span middleware) runs right after the request id, so
+ * every response — including 401/413 — carries a `traceparent`.
+ */
+export const makeApp = (
+  config: AppConfigShape,
+  groups: ReadonlyArray<{ readonly routes: Hono<AppEnv> }>,
+  tracing?: MiddlewareHandler<AppEnv>
+): Hono<AppEnv> => {
   const app = new Hono<AppEnv>()
   app.use(requestId({ headerName: "X-Request-Id" }))
+  if (tracing !== undefined) app.use(tracing)
   app.use(cors({
     origin: config.corsAllowOrigins.includes("*") ? "*" : [...config.corsAllowOrigins],
     allowHeaders: ["Content-Type", "Authorization", "Last-Event-ID", "traceparent", "X-Request-Id"],

@@ -6,6 +6,7 @@
 import { Context, Effect, Exit, Cause, Layer, Runtime, ParseResult, Schema } from "effect"
 import type { Context as HonoContext, Hono } from "hono"
 import { InvalidPayload } from "../errors.ts"
+import { withTraceparent } from "../telemetry/traceparent.ts"
 import { toErrorResponse } from "./errors.ts"
 
 /** Hono env shared by all routes. */
@@ -43,7 +44,8 @@ export type Runner<R> = <E>(c: HonoContext<AppEnv>, effect: Effect.Effect<Respon
 export const makeRunner = <R>(runtime: Runtime.Runtime<R>): Runner<R> => {
   const runExit = Runtime.runPromiseExit(runtime)
   return async (c, effect) => {
-    const exit = await runExit(effect)
+    // The request's server span (set by the tracing middleware) parents the handler's spans.
+    const exit = await runExit(withTraceparent(c.get("traceparent"))(effect))
     if (Exit.isSuccess(exit)) return exit.value
     const failure = Cause.failureOption(exit.cause)
     if (failure._tag === "Some") return toErrorResponse(failure.value, c.get("requestId"))

@@ -1,0 +1,76 @@
+/**
+ * @module telemetry/http — the HTTP tracing middleware: every request runs in
+ * a server span `http <METHOD> <route>` that continues the client's
+ * `traceparent` (W3C Trace Context) if it sent one, handlers see the span as
+ * `c.get("traceparent")` (the route runner parents their Effects on it), and
+ * the response carries the span's `traceparent` back.
+ */
+import { Context, Exit, Option, Tracer } from "effect"
+import type { MiddlewareHandler } from "hono"
+import type { AppEnv } from "../http/routes.ts"
+import { recordHttp } from "./metrics.ts"
+import { formatTraceparent, parseTraceparent } from "./traceparent.ts"
+import type { TracingService } from "./Tracing.ts"
+import { nowNanos } from "./tracer.ts"
+
+/** The route pattern Hono matched (routing happens before any middleware runs), never the raw path. */
+const routeOf = (matched: ReadonlyArray<{ readonly method: string; readonly path: string }>): string => {
+  for (let i = matched.length - 1; i >= 0; i--) {
+    if (matched[i].method !== "ALL") return matched[i].path
+  }
+  // Only middleware (path "*" or "/*") and app.all routes matched: name the most specific all-route.
+  for (let i = matched.length - 1; i >= 0; i--) {
+    if (matched[i].path !== "*" && matched[i].path !== "/*") return matched[i].path
+  }
+  return "unmatched"
+}
+
+/** Reads of the telemetry itself are not traced: a dashboard polling them would fill the buffer with itself. */
+const untraced = (route: string) => route === "/metrics" || route.startsWith("/debug/traces")
+
+class HttpStatusError extends Error {
+  override readonly name = "HttpStatusError"
+}
+
+/** The middleware, bound to the process's tracing service. */
+export const traceMiddleware = (tracing: TracingService): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const method = c.req.method
+  const route = routeOf(c.req.matchedRoutes)
+  if (untraced(route)) return next()
+  const incoming = parseTraceparent(c.req.header("traceparent"))
+  // A client-sent sampled trace still spends this process's index budget, so clients cannot flood Redis.
+  const parent: Option.Option<Tracer.AnySpan> = incoming === undefined
+    ? Option.none()
+    : Option.some(Tracer.externalSpan({ ...incoming, sampled: incoming.sampled && tracing.admit() }))
+  const start = nowNanos()
+  const span = tracing.tracer.span(`http ${method} ${route}`, parent, Context.empty(), [], start, "server")
+  span.attribute("http.request.method", method)
+  span.attribute("http.route", route)
+  span.attribute("instance.id", tracing.instanceId)
+  const requestId = c.get("requestId")
+  if (requestId) span.attribute("http.request_id", requestId)
+  const traceparent = formatTraceparent(span)
+  c.set("traceparent", traceparent)
+  let failure: unknown = undefined
+  try {
+    await next()
+  } catch (e) {
+    failure = e
+    throw e
+  } finally {
+    const status = failure === undefined ? c.res.status : 500
+    span.attribute("http.response.status_code", status)
+    const end = nowNanos()
+    span.end(end, status >= 500 ? Exit.fail(failure ?? new HttpStatusError(`HTTP ${status}`)) : Exit.void)
+    recordHttp(method, route, status, Number(end - start) / 1e9)
+    if (failure === undefined) {
+      try {
+        c.res.headers.set("traceparent", traceparent)
+      } catch {
+        // immutable headers (a fetched Response): copy it once
+        c.res = new Response(c.res.body, c.res)
+        c.res.headers.set("traceparent", traceparent)
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * @module telemetry/metrics — every Fluxgate metric (all named `fluxgate_…`).
+ * Counters and histograms are Effect `Metric`s that actors bump through
+ * `Metrics.*` (one call per event or batch, never per byte); gauges are read
+ * at scrape time from the actor registry and the broker (see `scrape.ts`), so
+ * nothing has to keep them up to date.
+ */
+import { Effect, Metric, MetricBoundaries, MetricLabel } from "effect"
+
+const label = MetricLabel.make
+
+const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
+const histogram = (name: string, description: string, boundaries: ReadonlyArray<number>) =>
+  Metric.histogram(name, MetricBoundaries.fromIterable(boundaries), description)
+
+const sizes = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+const seconds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
+
+/** The Effect metrics themselves (for tests and for code that wants `Metric` combinators). */
+export const metric = {
+  ingestAccepted: counter("fluxgate_ingest_accepted_total", "events accepted by POST /ingest (and seed ingest paths)"),
+  ingestRejected: counter("fluxgate_ingest_rejected_total", "events or requests rejected at ingest, by reason"),
+  ingestBytes: counter("fluxgate_ingest_bytes_total", "bytes of accepted events"),
+  batchSize: histogram("fluxgate_ingest_batch_size", "events per collector group-commit write", sizes),
+  delivered: counter("fluxgate_events_delivered_total", "stream events delivered by the distributor, by sink"),
+  sseEvents: counter("fluxgate_sse_events_sent_total", "events written to SSE subscribers"),
+  overflowCloses: counter("fluxgate_sse_overflow_closes_total", "SSE subscribers closed because their bounded queue overflowed"),
+  streamDead: counter("fluxgate_stream_dead_letters_total", "stream entries moved to <stream>:dead after MAX_DELIVERIES"),
+  tasks: counter("fluxgate_tasks_total", "task state transitions, by queue and status (enqueued, started, completed, failed, retried, dead)"),
+  taskDuration: histogram("fluxgate_task_duration_seconds", "time a worker attempt took, by queue and outcome", seconds),
+  retries: counter("fluxgate_task_retries_total", "task attempts scheduled for retry, by queue"),
+  deadLetters: counter("fluxgate_task_dead_letters_total", "tasks moved to the dead list, by queue"),
+  gateWaits: counter("fluxgate_gate_waits_total", "requests that waited on (or were refused by) a busy gate, by gate and outcome"),
+  gateWait: histogram("fluxgate_gate_wait_seconds", "time spent waiting on a gate, by gate", seconds),
+  httpRequests: counter("fluxgate_http_requests_total", "HTTP requests served, by method, route and status class"),
+  httpDuration: histogram("fluxgate_http_request_duration_seconds", "time to the response head, by method and route", seconds)
+}
+
+// Touch the unlabelled ones so they are exposed (as 0) before the first event.
+for (const m of [metric.ingestAccepted, metric.ingestBytes, metric.sseEvents, metric.overflowCloses, metric.streamDead]) m.unsafeValue([])
+
+const bump = (m: Metric.Metric.Counter<number>, n: number, tags: ReadonlyArray<MetricLabel.MetricLabel> = []) =>
+  Effect.sync(() => m.unsafeUpdate(n, tags))
+const observe = (m: Metric.Metric.Histogram<number>, v: number, tags: ReadonlyArray<MetricLabel.MetricLabel> = []) =>
+  Effect.sync(() => m.unsafeUpdate(v, tags))
+
+/**
+ * What actors call, e.g. `yield* Metrics.ingestAccepted(batch.length, bytes)`.
+ * Each is a cheap `Effect.sync`; reason/queue/gate values should be a small
+ * fixed set (they become label values).
+ */
+export const Metrics = {
+  ingestAccepted: (events: number, bytes = 0) =>
+    Effect.sync(() => {
+      metric.ingestAccepted.unsafeUpdate(events, [])
+      if (bytes > 0) metric.ingestBytes.unsafeUpdate(bytes, [])
+    }),
+  /** `reason`: e.g. invalid_payload, too_large, mailbox_full, stream_unavailable, unauthorized. */
+  ingestRejected: (reason: string, n = 1) => bump(metric.ingestRejected, n, [label("reason", reason)]),
+  batchSize: (events: number) => observe(metric.batchSize, events),
+  delivered: (sink: string, n: number) => bump(metric.delivered, n, [label("sink", sink)]),
+  sseEventsSent: (n: number) => bump(metric.sseEvents, n),
+  overflowClose: () => bump(metric.overflowCloses, 1),
+  streamDeadLetter: (n = 1) => bump(metric.streamDead, n),
+  /** `status`: enqueued, started, completed, failed, retried, dead. */
+  task: (queue: string, status: string, n = 1) => bump(metric.tasks, n, [label("queue", queue), label("status", status)]),
+  taskDuration: (queue: string, outcome: string, seconds: number) =>
+    observe(metric.taskDuration, seconds, [label("queue", queue), label("outcome", outcome)]),
+  taskRetry: (queue: string) => bump(metric.retries, 1, [label("queue", queue)]),
+  deadLetter: (queue: string, n = 1) => bump(metric.deadLetters, n, [label("queue", queue)]),
+  /** `outcome`: waited, refused. */
+  gateWait: (gate: string, outcome: string, seconds?: number) =>
+    Effect.sync(() => {
+      metric.gateWaits.unsafeUpdate(1, [label("gate", gate), label("outcome", outcome)])
+      if (seconds !== undefined) metric.gateWait.unsafeUpdate(seconds, [label("gate", gate)])
+    })
+}
+
+/** Sync form for HTTP middleware (not inside an Effect). */
+export const recordHttp = (method: string, route: string, status: number, seconds: number) => {
+  const tags = [label("method", method), label("route", route)]
+  metric.httpRequests.unsafeUpdate(1, [...tags, label("status", `${Math.floor(status / 100)}xx`)])
+  metric.httpDuration.unsafeUpdate(seconds, tags)
+}

@@ -1,0 +1,77 @@
+/**
+ * @module telemetry/traceparent — W3C Trace Context `traceparent` headers
+ * (https://www.w3.org/TR/trace-context/#traceparent-header) to and from Effect
+ * spans, so a trace started by a client, an HTTP request or a stored stream
+ * entry / task record is continued by whichever process picks it up.
+ */
+import { Effect, Option, Tracer } from "effect"
+
+/** The parts of a `traceparent`: 32-hex trace id, 16-hex parent span id, sampled flag. */
+export interface TraceParent {
+  readonly traceId: string
+  readonly spanId: string
+  readonly sampled: boolean
+}
+
+// version "00" is the only one defined; later versions may append fields after the flags (spec §3.2.4).
+const PATTERN = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/
+const ZERO_TRACE = "0".repeat(32)
+const ZERO_SPAN = "0".repeat(16)
+
+/** Parse a `traceparent` header; undefined when absent or invalid (the spec says: then start a new trace). */
+export const parseTraceparent = (header: string | null | undefined): TraceParent | undefined => {
+  if (header === null || header === undefined) return undefined
+  const m = PATTERN.exec(header.trim().toLowerCase())
+  if (m === null) return undefined
+  const [, version, traceId, spanId, flags, rest] = m
+  if (version === "ff" || (version === "00" && rest !== undefined)) return undefined
+  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined
+  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1 }
+}
+
+/** Format a `traceparent` (version 00) for a span or parsed parts. */
+export const formatTraceparent = (span: TraceParent | Tracer.AnySpan): string =>
+  `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+
+/** The external parent span a stored/received `traceparent` stands for. */
+export const externalParent = (header: string | null | undefined): Tracer.ExternalSpan | undefined => {
+  const parsed = parseTraceparent(header)
+  return parsed === undefined ? undefined : Tracer.externalSpan(parsed)
+}
+
+/**
+ * Run `effect` as a continuation of the trace in `traceparent`: spans it opens
+ * become children of that remote span. No (or an invalid) header: unchanged.
+ */
+export const withTraceparent = (traceparent: string | null | undefined) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+  const parent = externalParent(traceparent)
+  return parent === undefined ? effect : Effect.withParentSpan(effect, parent)
+}
+
+/**
+ * Run `effect` under the trace stored in a stream entry's or task record's
+ * fields (`traceparent` field). Call it around the span that handles the
+ * entry, e.g. `withStoredTrace(entry.fields, handleMessage(...))`.
+ */
+export const withStoredTrace = <A, E, R>(
+  fields: Readonly<Record<string, string | undefined>> | null | undefined,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => withTraceparent(fields?.traceparent)(effect)
+
+/** The `traceparent` of the current span (to store with a stream entry or task record), if any. */
+export const currentTraceparent: Effect.Effect<string | undefined> = Effect.map(
+  Effect.currentSpan.pipe(Effect.option),
+  Option.match({ onNone: () => undefined, onSome: (span) => formatTraceparent(span) })
+)
+
+/** The span links for a batch of stored traceparents (a batch span links every entry's trace). */
+export const linksFrom = (traceparents: ReadonlyArray<string | null | undefined>, max = 64): Array<Tracer.SpanLink> => {
+  const out: Array<Tracer.SpanLink> = []
+  for (const header of traceparents) {
+    if (out.length >= max) break
+    const span = externalParent(header)
+    if (span !== undefined) out.push({ _tag: "SpanLink", span, attributes: {} })
+  }
+  return out
+}

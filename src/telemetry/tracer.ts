@@ -1,0 +1,97 @@
+/**
+ * @module telemetry/tracer — an Effect `Tracer` that records every finished
+ * span into the process's ring buffer (and hands it to the cross-process trace
+ * index), on top of a base tracer: Effect's native one, or the OTLP exporter
+ * when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The base tracer makes and ends
+ * the span (so its ids, parents and export are untouched); the wrapper only
+ * listens to `end` and carries the index decision in `sampled`.
+ */
+import { type Context, type Exit, Option, Tracer } from "effect"
+
+/** Called once per finished span; must be cheap (it runs on the fiber that ended the span). */
+export type SpanSink = (span: Tracer.Span, endTime: bigint, exit: Exit.Exit<unknown, unknown>) => void
+
+/**
+ * A span of the base tracer seen through the recorder. Immutable facts are
+ * copied, mutable ones (status, attributes, links) read through, so whatever
+ * the base tracer exports and what we record agree.
+ */
+class RecordingSpan implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly name: string
+  readonly spanId: string
+  readonly traceId: string
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly context: Context.Context<never>
+  readonly kind: Tracer.SpanKind
+  readonly inner: Tracer.Span
+  /** Whether this trace is shared through the cross-process index (W3C "sampled" flag). */
+  readonly sampled: boolean
+  private readonly sink: SpanSink
+  constructor(inner: Tracer.Span, sampled: boolean, sink: SpanSink) {
+    this.inner = inner
+    this.sampled = sampled
+    this.sink = sink
+    this.name = inner.name
+    this.spanId = inner.spanId
+    this.traceId = inner.traceId
+    this.parent = inner.parent
+    this.context = inner.context
+    this.kind = inner.kind
+  }
+  get status() {
+    return this.inner.status
+  }
+  get attributes() {
+    return this.inner.attributes
+  }
+  get links() {
+    return this.inner.links
+  }
+  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
+    this.inner.end(endTime, exit)
+    this.sink(this, endTime, exit)
+  }
+  attribute(key: string, value: unknown): void {
+    this.inner.attribute(key, value)
+  }
+  event(name: string, startTime: bigint, attributes?: Record<string, unknown>): void {
+    this.inner.event(name, startTime, attributes)
+  }
+  addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
+    this.inner.addLinks(links)
+  }
+}
+
+/**
+ * A token bucket deciding which *new* traces (no parent) go to the shared
+ * index: at most `perSecond` a second, so a flood of requests cannot flood
+ * Redis. Children inherit their parent's decision.
+ */
+export const makeAdmission = (perSecond: number, now: () => number = Date.now) => {
+  let tokens = perSecond
+  let last = now()
+  return (): boolean => {
+    if (perSecond <= 0) return false
+    const t = now()
+    tokens = Math.min(perSecond, tokens + ((t - last) / 1000) * perSecond)
+    last = t
+    if (tokens < 1) return false
+    tokens -= 1
+    return true
+  }
+}
+
+/** Wrap `base` so every span it makes is reported to `sink` when it ends. */
+export const makeRecordingTracer = (base: Tracer.Tracer, sink: SpanSink, admit: () => boolean): Tracer.Tracer =>
+  Tracer.make({
+    span: (name, parent, context, links, startTime, kind, options) => {
+      const inner = base.span(name, parent, context, links, startTime, kind, options)
+      const sampled = Option.isSome(parent) ? parent.value.sampled : admit()
+      return new RecordingSpan(inner, sampled, sink)
+    },
+    context: (f, fiber) => base.context(f, fiber)
+  })
+
+/** The current time in the nanosecond form Effect's Clock uses for span times. */
+export const nowNanos = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))

@@ -5,10 +5,14 @@
 import type { Roster } from "./roster.ts"
 import { CollectorLive } from "../actors/collector/index.ts"
 import { GateLive } from "../actors/gate/index.ts"
+import { TasksLive } from "../actors/tasks/index.ts"
+import { WorkerLive } from "../actors/worker/index.ts"
 import { UiLive } from "../actors/ui/index.ts"
 
 export const roster: Roster = {
   collector: [CollectorLive],
   gate: [GateLive],
+  tasks: [TasksLive],
+  worker: [WorkerLive],
   ui: [UiLive]
 }

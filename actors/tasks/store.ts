@@ -1,0 +1,156 @@
+/**
+ * @module tasks/store — what the task API does to Redis: create and queue a
+ * task, read, list, retry and delete records, and summarize queues. The
+ * worker's scripts (actors/worker/scripts) keep the two sides consistent.
+ */
+import { Effect } from "effect"
+import type { BrokerService } from "../../src/broker/Broker.ts"
+import type { Keys } from "../../src/broker/keys.ts"
+import type { AppConfigShape } from "../../src/config.ts"
+import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
+import { createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
+import { encodeEnvelope, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
+
+export interface StoreContext {
+  readonly broker: BrokerService
+  readonly config: AppConfigShape
+  readonly keys: Keys
+}
+
+/** Records examined at most by one `GET /tasks` (newest first) before it answers with what it found. */
+export const LIST_SCAN_MAX = 5_000
+
+/**
+ * Create the record (once per idempotency key), then queue the envelope. If
+ * queueing fails the record and key are removed, so a 503 leaves nothing behind.
+ */
+export const enqueueTask = (
+  ctx: StoreContext,
+  request: { readonly queue: string; readonly type: string; readonly payload: unknown; readonly maxAttempts?: number; readonly idempotencyKey?: string }
+) =>
+  Effect.gen(function*() {
+    const { broker, config, keys: k } = ctx
+    const now = Date.now()
+    const envelope: Envelope = { id: newTaskId(), type: request.type, payload: request.payload ?? null, created_at: now }
+    const fields = newRecordFields(envelope, {
+      queue: request.queue,
+      maxAttempts: request.maxAttempts ?? config.taskMaxAttempts,
+      initiatedBy: config.instanceId,
+      idempotencyKey: request.idempotencyKey
+    })
+    const idem = request.idempotencyKey
+    const reply = yield* broker.run(createTask, [k.idempotency(idem ?? envelope.id), k.task(envelope.id), k.taskIndex()], [
+      idem === undefined ? "0" : "1", String(config.taskTtlS * 1000), String(now), envelope.id, ...flat(fields)
+    ])
+    const [created, id] = Array.isArray(reply) ? [Number(reply[0]), String(reply[1])] : [0, ""]
+    if (created !== 1) return { taskId: id, created: false }
+    yield* broker.push(k.queue(request.queue), [encodeEnvelope(envelope)]).pipe(
+      Effect.tapError(() =>
+        broker.delete([k.task(envelope.id), ...(idem === undefined ? [] : [k.idempotency(idem)])]).pipe(Effect.ignore)
+      )
+    )
+    return { taskId: envelope.id, created: true }
+  })
+
+/** A task record, or TaskNotFound. */
+export const getRecord = (ctx: StoreContext, id: string) =>
+  Effect.flatMap(ctx.broker.hashGet(ctx.keys.task(id)), (record) =>
+    record === null || record.status === undefined ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(record))
+
+/** Records newest first matching the filters; expired records are pruned from the index on the way. */
+export const listRecords = (
+  ctx: StoreContext,
+  filter: { readonly status?: string; readonly type?: string; readonly q?: string; readonly limit: number }
+) =>
+  Effect.gen(function*() {
+    const { broker, keys: k } = ctx
+    const out: Array<Record<string, string>> = []
+    const page = Math.max(50, Math.min(500, filter.limit * 2))
+    const q = filter.q?.toLowerCase()
+    for (let offset = 0; offset < LIST_SCAN_MAX && out.length < filter.limit; offset += page) {
+      const ids = yield* broker.sortedRangeDesc(k.taskIndex(), offset, page)
+      if (ids.length === 0) break
+      const records = yield* broker.hashGetMany(ids.map((id) => k.task(id)))
+      const gone = ids.filter((_, i) => records[i] === null)
+      if (gone.length > 0) {
+        yield* broker.sortedRemove(k.taskIndex(), gone)
+        offset -= gone.length
+      }
+      for (const r of records) {
+        if (r === null || out.length >= filter.limit) continue
+        if (filter.status !== undefined && r.status !== filter.status) continue
+        if (filter.type !== undefined && r.type !== filter.type) continue
+        if (q !== undefined && !(r.task_id ?? "").toLowerCase().includes(q) && !(r.error ?? "").toLowerCase().includes(q)) continue
+        out.push(r)
+      }
+      if (ids.length < page) break
+    }
+    return out
+  })
+
+/** Dead (failed) → queued with a fresh set of attempts. Anything else is a 409. */
+export const retryTask = (ctx: StoreContext, id: string) =>
+  Effect.gen(function*() {
+    const { broker, config, keys: k } = ctx
+    const record = yield* getRecord(ctx, id)
+    if (record.status !== "failed") {
+      return yield* new TaskConflict({ message: `task ${id} is ${record.status}; only failed (dead) tasks can be retried`, taskId: id })
+    }
+    const reply = yield* broker.run(updateTask, [k.task(id)], [
+      String(config.taskTtlS * 1000), "failed",
+      ...flat({ status: "queued", attempts: "0", error: "", note: "", dead_entry: "", updated_at: String(Date.now()) })
+    ])
+    if (!Array.isArray(reply) || Number(reply[0]) !== 1) {
+      return yield* new TaskConflict({ message: `task ${id} changed while retrying it`, taskId: id })
+    }
+    const queue = record.queue ?? config.taskQueue
+    yield* broker.run(requeueDead, [k.dead(queue), k.queue(queue)], [record.dead_entry ?? "", record.envelope ?? ""])
+    return { task_id: id, status: "queued" as const }
+  })
+
+/** Delete a record (and its queue item, if any); running tasks are a 409. */
+export const deleteRecord = (ctx: StoreContext, id: string) =>
+  Effect.gen(function*() {
+    const { broker, keys: k } = ctx
+    const reply = yield* broker.run(deleteTask, [k.task(id), k.taskIndex()], [id])
+    const [code, status, queue, envelope, deadEntry] = Array.isArray(reply) ? reply.map(String) : ["0"]
+    if (code === "0") return yield* new TaskNotFound({ taskId: id })
+    if (code === "-1") return yield* new TaskConflict({ message: `task ${id} is running; delete it once it has finished`, taskId: id })
+    if (queue !== "" && envelope !== "") {
+      // Best effort: a worker that leases it anyway finds no record and drops it.
+      yield* broker.remove(k.queue(queue), envelope)
+      yield* broker.sortedRemove(k.delayed(queue), [envelope])
+      if (deadEntry !== "") yield* broker.remove(k.dead(queue), deadEntry)
+    }
+    return { task_id: id, deleted: true, status }
+  })
+
+/** Per queue: ready, running (on processing lists), delayed, dead, oldest ready age, dead cap reached, workers listed. */
+export const queueSummary = (ctx: StoreContext, queue: string) =>
+  Effect.gen(function*() {
+    const { broker, config, keys: k } = ctx
+    const reply = yield* broker.run(queueState, [k.queue(queue), k.consumers(queue), k.delayed(queue), k.dead(queue)], [])
+    const [ready, oldest, delayed, dead, consumers] = Array.isArray(reply) ? reply : [0, "", 0, 0, []]
+    const names = Array.isArray(consumers) ? consumers.map(String) : []
+    const lengths = yield* Effect.forEach(names, (c) => broker.listLength(k.processing(queue, c)))
+    let oldestAgeMs: number | null = null
+    if (typeof oldest === "string" && oldest !== "") {
+      try {
+        const created = (JSON.parse(oldest) as { created_at?: unknown }).created_at
+        if (typeof created === "number") oldestAgeMs = Math.max(0, Date.now() - created)
+      } catch {
+        // a raw producer's item carries no time
+      }
+    }
+    return {
+      queue,
+      ready: Number(ready),
+      running: lengths.reduce((a, b) => a + b, 0),
+      delayed: Number(delayed),
+      dead: Number(dead),
+      dead_max: config.deadLetterMax,
+      dead_cap_reached: Number(dead) >= config.deadLetterMax,
+      oldest_ready_age_ms: oldestAgeMs,
+      workers: names.length
+    }
+  })

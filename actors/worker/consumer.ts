@@ -1,0 +1,120 @@
+/**
+ * @module worker/consumer — the loops of one worker process: fetch (per queue),
+ * heartbeat, reaper and promoter.
+ *
+ * Fetch keeps up to WORKER_CONCURRENCY items of a queue in flight. When work is
+ * waiting it leases in pipelined batches (`leaseMany`, one round trip for many
+ * LMOVEs); only when the queue is empty does it block on one `lease` (BLMOVE).
+ * One blocking move per job is barely faster than BullMQ (STACK.md); batches
+ * are what make the list queue fast.
+ *
+ * Recovery: every worker refreshes a heartbeat key (TTL WORKER_HEARTBEAT_TTL_MS)
+ * and is listed in each queue's consumer set. Any live worker's reaper, at a
+ * jittered interval in [TTL/2, TTL], returns the processing list of every
+ * listed consumer whose heartbeat has expired to the tail of the queue (served
+ * next). So a `kill -9`ed worker's tasks restart within about 2 × TTL.
+ */
+import { Effect, FiberSet, Queue } from "effect"
+import type { ActorRegistry } from "../../src/actor/registry.ts"
+import { handleMessage } from "../../src/actor/supervise.ts"
+import type { HandlerRequirements } from "./handlers.ts"
+import { processLeased, type LeaseContext } from "./lease.ts"
+import { promoteDue, queueState, reclaim } from "./scripts/index.ts"
+
+/** How long an idle fetch blocks before looking again (also bounds how stale `in_flight` can look). */
+const IDLE_BLOCK_MS = 1_000
+/** Most items one leaseMany asks for. */
+const BATCH_MAX = 64
+/** Most items one reclaim / promote call moves. */
+const MOVE_MAX = 500
+
+/** Slots in use for one queue, and a signal when one frees. */
+export interface Slots {
+  inFlight: number
+  readonly freed: Queue.Queue<void>
+}
+
+export const makeSlots = Effect.map(Queue.sliding<void>(1), (freed): Slots => ({ inFlight: 0, freed }))
+
+/** One fetch iteration for `queue`: wait for a free slot, lease, fork the attempts into `fibers`. */
+export const fetchOnce = (
+  ctx: LeaseContext,
+  queue: string,
+  slots: Slots,
+  fibers: FiberSet.FiberSet<void, never>,
+  fiber: string
+): Effect.Effect<void, unknown, HandlerRequirements | ActorRegistry> =>
+  Effect.gen(function*() {
+    const { broker, config, keys: k } = ctx
+    while (slots.inFlight >= config.workerConcurrency) yield* Queue.take(slots.freed)
+    const free = Math.min(BATCH_MAX, config.workerConcurrency - slots.inFlight)
+    const processing = k.processing(queue, ctx.consumer)
+    let items = yield* broker.leaseMany(k.queue(queue), processing, free)
+    if (items.length === 0) {
+      const one = yield* broker.lease(k.queue(queue), processing, IDLE_BLOCK_MS)
+      items = one === null ? [] : [one]
+    }
+    for (const raw of items) {
+      slots.inFlight++
+      yield* FiberSet.run(
+        fibers,
+        processLeased(ctx, queue, raw, fiber).pipe(
+          Effect.ensuring(Effect.suspend(() => {
+            slots.inFlight--
+            return Queue.offer(slots.freed, undefined)
+          }))
+        )
+      )
+    }
+  })
+
+/** Refresh this worker's heartbeat. */
+export const beat = (ctx: LeaseContext) =>
+  ctx.broker.setValue(ctx.keys.heartbeat(ctx.consumer), String(Date.now()), { ttlMs: ctx.config.workerHeartbeatTtlMs })
+
+/** Return everything on `consumer`'s processing list for `queue` to the queue. Returns how many moved. */
+export const reclaimConsumer = (ctx: LeaseContext, queue: string, consumer: string) =>
+  Effect.gen(function*() {
+    const { broker, keys: k } = ctx
+    let total = 0
+    for (let round = 0; round < 1000; round++) {
+      const reply = yield* broker.run(reclaim, [k.processing(queue, consumer), k.queue(queue), k.consumers(queue)], [consumer, String(MOVE_MAX)])
+      const [moved, left] = Array.isArray(reply) ? reply.map(Number) : [0, 0]
+      total += moved
+      if (left === 0 || moved === 0) break
+    }
+    return total
+  })
+
+/** The consumers listed for `queue`. */
+export const consumersOf = (ctx: LeaseContext, queue: string) =>
+  Effect.map(
+    ctx.broker.run(queueState, [ctx.keys.queue(queue), ctx.keys.consumers(queue), ctx.keys.delayed(queue), ctx.keys.dead(queue)], []),
+    (reply) => (Array.isArray(reply) && Array.isArray(reply[4]) ? reply[4].map(String) : [])
+  )
+
+/** One reaper sweep over every queue: recover consumers whose heartbeat expired. */
+export const reapOnce = (ctx: LeaseContext, queues: ReadonlyArray<string>) =>
+  Effect.forEach(queues, (queue) =>
+    Effect.gen(function*() {
+      for (const consumer of yield* consumersOf(ctx, queue)) {
+        if (consumer === ctx.consumer) continue
+        const alive = yield* ctx.broker.getValue(ctx.keys.heartbeat(consumer))
+        if (alive !== null) continue
+        const moved = yield* handleMessage("worker", "reaper", "reclaim", reclaimConsumer(ctx, queue, consumer), { queue, consumer })
+        if (moved > 0) yield* Effect.logWarning("task:recovered", { queue, consumer, tasks: moved })
+      }
+    }), { discard: true })
+
+/** Move due retries back onto their queues. */
+export const promoteOnce = (ctx: LeaseContext, queues: ReadonlyArray<string>) =>
+  Effect.forEach(queues, (queue) =>
+    Effect.gen(function*() {
+      for (let round = 0; round < 100; round++) {
+        const moved = Number(yield* ctx.broker.run(promoteDue, [ctx.keys.delayed(queue), ctx.keys.queue(queue)], [String(Date.now()), String(MOVE_MAX)]))
+        if (moved < MOVE_MAX) break
+      }
+    }), { discard: true })
+
+/** A random delay in [min, max] ms, so replicas don't sweep in step (STYLE item 12). */
+export const jitter = (minMs: number, maxMs: number) => Effect.sleep(Math.round(minMs + Math.random() * (maxMs - minMs)))

@@ -1,0 +1,13 @@
+/** @module worker/scripts — every atomic operation of the task system, for the key-count test. */
+export { bury } from "./bury.ts"
+export { createTask } from "./createTask.ts"
+export { deleteTask } from "./deleteTask.ts"
+export { handBack } from "./handBack.ts"
+export { promoteDue } from "./promoteDue.ts"
+export { queueState } from "./queueState.ts"
+export { reclaim } from "./reclaim.ts"
+export { register } from "./register.ts"
+export { requeueDead } from "./requeueDead.ts"
+export { retryLater } from "./retryLater.ts"
+export { startTask } from "./startTask.ts"
+export { updateTask } from "./updateTask.ts"

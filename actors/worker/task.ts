@@ -1,0 +1,120 @@
+/**
+ * @module worker/task — what a queue item and a task record look like.
+ *
+ * A queue item is an *envelope*, `{"id","type","payload","created_at"}` (JSON),
+ * written once and never changed, so the exact string can be LREM'd from any
+ * list. A task record is a hash `keys.task(id)` holding status and history;
+ * the record, not the envelope, is the truth about attempts.
+ *
+ * Items that seed-style producers push by hand are accepted too: plain text is
+ * a `message` task; a JSON object with a `type` (and no `id`) is a task of that
+ * type; `{"message": "…"}` without a type is a message. Those get an id and a
+ * record when a worker first leases them.
+ */
+import { randomUUID } from "node:crypto"
+
+/** The canonical queue item. */
+export interface Envelope {
+  readonly id: string
+  readonly type: string
+  readonly payload: unknown
+  readonly created_at: number
+}
+
+export type TaskStatus = "queued" | "running" | "retrying" | "succeeded" | "failed"
+
+/** A new task id: sortable enough to read, unique across processes. */
+export const newTaskId = (): string => randomUUID()
+
+/** Serialize an envelope (field order fixed so equal envelopes are equal strings). */
+export const encodeEnvelope = (e: Envelope): string =>
+  JSON.stringify({ id: e.id, type: e.type, payload: e.payload, created_at: e.created_at })
+
+/** What a leased string turned out to be. */
+export type Leased =
+  /** Made by Fluxgate: the record exists (unless deleted or expired). */
+  | { readonly kind: "envelope"; readonly envelope: Envelope }
+  /** Pushed raw by a producer: a record is created on the fly from `envelope`. */
+  | { readonly kind: "raw"; readonly envelope: Envelope }
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Classify a leased string. Never fails: anything unparseable is a raw message or a raw task that will fail to decode. */
+export const classify = (raw: string, now: number, id: () => string = newTaskId): Leased => {
+  let parsed: unknown = undefined
+  const trimmed = raw.trimStart()
+  if (trimmed.startsWith("{")) {
+    try {
+      parsed = JSON.parse(raw)
+    } catch {
+      parsed = undefined
+    }
+  }
+  if (isObject(parsed)) {
+    if (typeof parsed.id === "string" && typeof parsed.type === "string") {
+      const created = typeof parsed.created_at === "number" ? parsed.created_at : now
+      return { kind: "envelope", envelope: { id: parsed.id, type: parsed.type, payload: parsed.payload, created_at: created } }
+    }
+    if (typeof parsed.type === "string" || "type" in parsed) {
+      // A raw task: its type and payload are checked by the handler registry (bad ones go to dead).
+      return { kind: "raw", envelope: { id: id(), type: String(parsed.type), payload: parsed.payload, created_at: now } }
+    }
+    if (typeof parsed.message === "string") {
+      return { kind: "raw", envelope: { id: id(), type: "message", payload: { message: parsed.message }, created_at: now } }
+    }
+  }
+  return { kind: "raw", envelope: { id: id(), type: "message", payload: { message: raw }, created_at: now } }
+}
+
+/** The fields of a new record, as a flat field → value list for a script. */
+export const newRecordFields = (
+  e: Envelope,
+  options: { readonly queue: string; readonly maxAttempts: number; readonly initiatedBy: string; readonly idempotencyKey?: string }
+): Record<string, string> => ({
+  task_id: e.id,
+  type: e.type,
+  queue: options.queue,
+  payload: JSON.stringify(e.payload ?? null),
+  envelope: encodeEnvelope(e),
+  status: "queued",
+  attempts: "0",
+  max_attempts: String(options.maxAttempts),
+  initiated_by: options.initiatedBy,
+  created_at: String(e.created_at),
+  updated_at: String(e.created_at),
+  ...(options.idempotencyKey === undefined ? {} : { idempotency_key: options.idempotencyKey })
+})
+
+/** Flatten a record for ARGV (field, value, field, value, …). */
+export const flat = (fields: Readonly<Record<string, string>>): Array<string> => Object.entries(fields).flat()
+
+const parseJsonField = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+const iso = (ms: string | undefined): string | undefined =>
+  ms === undefined || !Number.isFinite(Number(ms)) ? undefined : new Date(Number(ms)).toISOString()
+
+/** The JSON view of a record (`GET /tasks/:id/status`, `GET /tasks`). */
+export const recordView = (record: Readonly<Record<string, string>>, checkedBy: string) => ({
+  task_id: record.task_id,
+  type: record.type,
+  queue: record.queue,
+  status: record.status as TaskStatus,
+  ...(record.result === undefined ? {} : { result: parseJsonField(record.result) }),
+  ...(record.error === undefined || record.error === "" ? {} : { error: record.error }),
+  attempts: Number(record.attempts ?? 0),
+  max_attempts: Number(record.max_attempts ?? 0),
+  initiated_by: record.initiated_by,
+  checked_by: checkedBy,
+  ...(record.handled_by === undefined ? {} : { handled_by: record.handled_by }),
+  ...(record.note === undefined ? {} : { note: record.note }),
+  payload: parseJsonField(record.payload),
+  created_at: iso(record.created_at),
+  updated_at: iso(record.updated_at)
+})

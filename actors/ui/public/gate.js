@@ -61,7 +61,10 @@ document.addEventListener("alpine:init", () => {
       const lvl = String(e.level ?? "").toUpperCase()
       return `${Fluxgate.fmtTime(Number(e.ts_unix_ms))} ${lvl} ${e.source ?? ""}: ${typeof e.message === "string" ? e.message : Fluxgate.asText(e)}`
     },
-    when: (v) => (typeof v === "number" ? new Date(v).toLocaleString() : Fluxgate.asText(v))
+    when: (v) => {
+      const ms = typeof v === "number" ? v : Date.parse(String(v ?? ""))
+      return isFinite(ms) ? new Date(ms).toLocaleString() : ""
+    }
   }))
 
   Alpine.data("generator", () => ({

@@ -111,9 +111,10 @@ document.addEventListener("alpine:init", () => {
         running: q.running ?? 0,
         delayed: q.delayed ?? 0,
         dead: q.dead ?? 0,
-        deadMax: q.dead_max ?? q.dead_letter_max ?? q.dead_cap ?? null,
-        capped: Boolean(q.dead_capped ?? q.dead_cap_reached ?? q.dead_full ?? ((q.dead_max ?? q.dead_letter_max ?? q.dead_cap) && (q.dead ?? 0) >= (q.dead_max ?? q.dead_letter_max ?? q.dead_cap))),
-        oldest: Fluxgate.fmtAge(q.oldest_age_ms ?? q.oldest_ms)
+        deadMax: q.dead_max ?? null,
+        capped: Boolean(q.dead_cap_reached ?? (q.dead_max && (q.dead ?? 0) >= q.dead_max)),
+        workers: q.workers ?? "",
+        oldest: Fluxgate.fmtAge(q.oldest_ready_age_ms ?? q.oldest_age_ms ?? q.oldest_ms)
       }))
       this.updated = new Date().toLocaleTimeString()
     }

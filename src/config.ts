@@ -167,6 +167,7 @@ const fields = {
   generatorProfile: oneOf("GENERATOR_PROFILE", "heartbeat", ["heartbeat", "sessions"] as const, "what the generator emits"),
   generatorSeed: optional("GENERATOR_SEED", "seed for a deterministic generator sequence"),
   generatorEnabled: describe("GENERATOR_ENABLED", "true", "generator runs at start", Config.boolean("GENERATOR_ENABLED").pipe(Config.withDefault(true))),
+  generatorConsole: describe("GENERATOR_CONSOLE", "true", "generator also prints its lines to stdout (seed 002: console and file)", Config.boolean("GENERATOR_CONSOLE").pipe(Config.withDefault(true))),
   burstEvents: int("BURST_EVENTS", 0, "events in a scheduled burst (0 = no scheduled bursts)"),
   burstDurationMs: int("BURST_DURATION_MS", 1_000, "duration of a scheduled burst", 1),
   burstIntervalS: int("BURST_INTERVAL_S", 0, "seconds between scheduled bursts (0 = off)"),

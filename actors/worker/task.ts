@@ -113,7 +113,7 @@ export const recordView = (record: Readonly<Record<string, string>>, checkedBy: 
   initiated_by: record.initiated_by,
   checked_by: checkedBy,
   ...(record.handled_by === undefined ? {} : { handled_by: record.handled_by }),
-  ...(record.note === undefined ? {} : { note: record.note }),
+  ...(record.note === undefined || record.note === "" ? {} : { note: record.note }),
   payload: parseJsonField(record.payload),
   created_at: iso(record.created_at),
   updated_at: iso(record.updated_at)

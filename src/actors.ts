@@ -4,6 +4,7 @@
  */
 import type { Roster } from "./roster.ts"
 import { CollectorLive } from "../actors/collector/index.ts"
+import { DistributorLive } from "../actors/distributor/index.ts"
 import { GateLive } from "../actors/gate/index.ts"
 import { TasksLive } from "../actors/tasks/index.ts"
 import { WorkerLive } from "../actors/worker/index.ts"
@@ -11,6 +12,7 @@ import { UiLive } from "../actors/ui/index.ts"
 
 export const roster: Roster = {
   collector: [CollectorLive],
+  distributor: [DistributorLive],
   gate: [GateLive],
   tasks: [TasksLive],
   worker: [WorkerLive],

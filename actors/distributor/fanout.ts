@@ -1,0 +1,104 @@
+/**
+ * @module distributor/fanout — in-process broadcast of the stream to this
+ * replica's SSE subscribers.
+ *
+ * One tail fiber per process reads the stream (`readAfter`, blocking) and calls
+ * `dispatch`; every replica runs its own tail, so every replica sees every
+ * event (a consumer group would split them). Each subscriber has a bounded
+ * queue of pre-encoded SSE chunks: `dispatch` never waits for a client, and a
+ * subscriber whose queue passes `SUBSCRIBER_QUEUE_LEN` is marked overflowed
+ * (its queue dropped), so a slow client costs neither time nor memory.
+ */
+import { Either } from "effect"
+import type { StreamEntry } from "../../src/broker/Broker.ts"
+import { fromFields, levelRank, type Level, type LogRecord } from "../collector/event.ts"
+
+/** What a subscriber asked for; all present filters must match. */
+export interface Filters {
+  readonly sources: ReadonlyArray<string> | null
+  readonly minLevel: Level | null
+  /** Lower-cased substring of the message. */
+  readonly q: string | null
+}
+
+export const matches = (filters: Filters, record: LogRecord): boolean =>
+  (filters.sources === null || filters.sources.includes(record.source)) &&
+  (filters.minLevel === null || levelRank(record.level) >= levelRank(filters.minLevel)) &&
+  (filters.q === null || record.message.toLowerCase().includes(filters.q))
+
+/** The JSON an SSE `data:` line and `/logs` carry for one event. */
+export const recordJson = (record: LogRecord) => ({
+  id: record.id,
+  ts_unix_ms: record.ts_unix_ms,
+  timestamp: new Date(record.ts_unix_ms).toISOString(),
+  source: record.source,
+  level: record.level,
+  message: record.message,
+  ...(record.metadata === undefined ? {} : { metadata: record.metadata })
+})
+
+/** One SSE message; JSON.stringify never emits a raw newline, so `data` is one line. */
+export const sseEvent = (id: string | null, data: unknown, event?: string): string =>
+  `${event === undefined ? "" : `event: ${event}\n`}${id === null ? "" : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`
+
+/** One live subscriber's queue. Mutated only by `dispatch` and its own pump. */
+export interface Subscriber {
+  readonly filters: Filters
+  /** Pre-encoded chunks waiting to be written, and their ids (same order). */
+  chunks: Array<string>
+  ids: Array<string>
+  overflowed: boolean
+  /** Set by the pump while it waits; called when there is something to do. */
+  wake: (() => void) | null
+}
+
+/** The set of subscribers of one process, and the broadcast step. */
+export class Fanout {
+  readonly subscribers = new Set<Subscriber>()
+  /** Events handed to subscribers, for /debug. */
+  delivered = 0
+
+  private readonly queueLen: number
+
+  constructor(queueLen: number) {
+    this.queueLen = queueLen
+  }
+
+  add(filters: Filters): Subscriber {
+    const subscriber: Subscriber = { filters, chunks: [], ids: [], overflowed: false, wake: null }
+    this.subscribers.add(subscriber)
+    return subscriber
+  }
+
+  remove(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber)
+    subscriber.chunks = []
+    subscriber.ids = []
+  }
+
+  /** Queue `entries` for every subscriber they match; decode and encode each entry once. */
+  dispatch(entries: ReadonlyArray<StreamEntry>): void {
+    if (this.subscribers.size === 0) return
+    const touched = new Set<Subscriber>()
+    for (const entry of entries) {
+      const decoded = fromFields(entry.id, entry.fields)
+      if (Either.isLeft(decoded)) continue
+      const record = decoded.right
+      let chunk: string | undefined
+      for (const subscriber of this.subscribers) {
+        if (subscriber.overflowed || !matches(subscriber.filters, record)) continue
+        chunk ??= sseEvent(record.id, recordJson(record))
+        subscriber.chunks.push(chunk)
+        subscriber.ids.push(record.id)
+        this.delivered++
+        if (subscriber.chunks.length > this.queueLen) {
+          subscriber.overflowed = true
+          subscriber.chunks = []
+          subscriber.ids = []
+        }
+        touched.add(subscriber)
+      }
+    }
+    for (const subscriber of touched) subscriber.wake?.()
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * @module distributor — the distributor actor (role `distributor`):
+ * - a tail fiber that broadcasts the stream to this replica's SSE subscribers
+ *   (`GET /subscribe`; every replica sees every event),
+ * - the durable sinks through the consumer group (archive file, counters),
+ *   with a jittered reclaim sweep and dead letters,
+ * - `GET /logs`, and a health probe for consumer lag and stuck pending entries.
+ */
+import { Deferred, Duration, Effect, Either, Layer, Runtime, Schedule } from "effect"
+import { Hono } from "hono"
+import { ActorRegistry } from "../../src/actor/registry.ts"
+import { handleMessage, supervise } from "../../src/actor/supervise.ts"
+import { Broker } from "../../src/broker/Broker.ts"
+import { keys } from "../../src/broker/keys.ts"
+import { AppConfig } from "../../src/config.ts"
+import { registerRoutes, type AppEnv } from "../../src/http/routes.ts"
+import { Lifecycle } from "../../src/lifecycle.ts"
+import { makeArchive } from "./archive.ts"
+import { Fanout } from "./fanout.ts"
+import { STREAM_ID, normalizeId } from "./ids.ts"
+import { getLogs, parseFilters } from "./logs.ts"
+import { consumeOnce, reclaimOnce, sinkAndAck, type SinkOptions, type SinkState } from "./sinks.ts"
+import { openSubscription, type SubscribeContext } from "./subscribe.ts"
+import { InvalidPayload } from "../../src/errors.ts"
+
+export { distributorMetrics } from "./counters.ts"
+
+/** Entries per live-tail read. */
+const TAIL_COUNT = 1000
+/** Oldest pending older than this many PENDING_IDLE_MS means the reclaim sweep is not keeping up. */
+const PENDING_STUCK_FACTOR = 4
+
+/** Subscribers connected to this process, across all distributor instances in it (for tests and /debug). */
+let liveSubscribers = 0
+export const subscriberCount = (): number => liveSubscribers
+
+/** The distributor actor. */
+export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
+  const config = yield* AppConfig
+  const broker = yield* Broker
+  const registry = yield* ActorRegistry
+  const lifecycle = yield* Lifecycle
+  const runtime = yield* Effect.runtime<never>()
+  const runPromise = Runtime.runPromise(runtime)
+  const names = keys(config.keyPrefix)
+  const stream = names.stream(config.streamName)
+  const status = registry.actor("distributor")
+
+  // ── live fanout ────────────────────────────────────────────────────────────
+  const fanout = new Fanout(config.subscriberQueueLen)
+  let tailId: string | null = null
+  yield* supervise("distributor", "tail", Effect.gen(function*() {
+    // Start at the stream's end; after a restart, continue where the tail was.
+    tailId ??= (yield* broker.streamInfo(stream)).lastId ?? "0-0"
+    const entries = yield* broker.readAfter(stream, tailId, { count: TAIL_COUNT, blockMs: config.blockMs })
+    if (entries.length > 0) {
+      tailId = entries[entries.length - 1].id
+      fanout.dispatch(entries)
+    }
+  }))
+  const subscribe: SubscribeContext = {
+    fanout,
+    heartbeatMs: config.heartbeatMs,
+    queueLen: config.subscriberQueueLen,
+    shutdown: runPromise(Deferred.await(lifecycle.shutdown)),
+    rangeAfter: (afterId, count) => runPromise(broker.rangeAfter(stream, afterId, count)),
+    firstId: () => runPromise(Effect.map(broker.streamInfo(stream), (info) => info.firstId))
+  }
+  status.gauges.set("subscribers", () => fanout.subscribers.size)
+  status.gauges.set("fanout_delivered", () => fanout.delivered)
+
+  // ── durable sinks ──────────────────────────────────────────────────────────
+  const sinkOptions: SinkOptions = {
+    stream,
+    deadStream: names.deadStream(stream),
+    group: config.consumerGroup,
+    consumer: config.consumerName,
+    batchCount: config.batchCount,
+    blockMs: config.blockMs,
+    pendingIdleMs: config.pendingIdleMs,
+    maxDeliveries: config.maxDeliveries,
+    deadMaxLen: config.trimMaxLen,
+    archive: config.archiveFile === undefined ? null : makeArchive(config.archiveFile, config.archiveMaxBytes, config.archiveBackups)
+  }
+  const sinkState: SinkState = { groupReady: false, lastReadAt: Date.now() }
+  // Before HTTP listens; if Redis is not there yet, the consumer loop creates it once it is.
+  yield* broker.ensureGroup(stream, config.consumerGroup, "0").pipe(
+    Effect.tap(() => Effect.sync(() => {
+      sinkState.groupReady = true
+    })),
+    Effect.ignore
+  )
+  yield* supervise("distributor", "consumer", Effect.gen(function*() {
+    const entries = yield* consumeOnce(sinkOptions, sinkState)
+    if (entries.length > 0) {
+      yield* handleMessage("distributor", "consumer", "sink", sinkAndAck(sinkOptions, entries), { entries: entries.length }, entries.length)
+    }
+  }))
+  // Jittered, so replicas do not sweep in step; often enough that an idle entry waits at most ~1.5 × PENDING_IDLE_MS.
+  const sweepEvery = Math.max(20, Math.floor(config.pendingIdleMs / 2))
+  yield* supervise("distributor", "reclaim", Effect.sleep(Duration.millis(sweepEvery)).pipe(
+    Effect.zipRight(handleMessage("distributor", "reclaim", "sweep", reclaimOnce(sinkOptions)))
+  ), { schedule: Schedule.exponential("200 millis", 1.5).pipe(Schedule.union(Schedule.spaced("10 seconds")), Schedule.jittered) })
+
+  status.probes.set("consumer", Effect.gen(function*() {
+    const info = yield* broker.groupInfo(stream, config.consumerGroup).pipe(Effect.timeout(Duration.seconds(2)), Effect.either)
+    if (Either.isLeft(info)) return { ok: false, detail: { error: String(info.left.message) } }
+    const { lag, pending, oldestPendingIdleMs } = info.right
+    const sinceRead = Date.now() - sinkState.lastReadAt
+    const notConsuming = lag > 0 && sinceRead > config.actorStuckMs
+    const pendingStuck = oldestPendingIdleMs !== null && oldestPendingIdleMs > PENDING_STUCK_FACTOR * config.pendingIdleMs
+    return {
+      ok: !notConsuming && !pendingStuck,
+      detail: {
+        group: config.consumerGroup,
+        consumer: config.consumerName,
+        lag,
+        pending,
+        oldest_pending_ms: oldestPendingIdleMs,
+        last_read_ms_ago: sinceRead,
+        subscribers: fanout.subscribers.size,
+        ...(notConsuming ? { problem: `lag ${lag} and no group read for ${sinceRead} ms (> ACTOR_STUCK_MS)` } : {}),
+        ...(pendingStuck ? { problem: `oldest pending entry idle ${oldestPendingIdleMs} ms (> ${PENDING_STUCK_FACTOR} × PENDING_IDLE_MS)` } : {})
+      }
+    }
+  }))
+
+  // ── routes ─────────────────────────────────────────────────────────────────
+  yield* registerRoutes<Broker>("distributor", (run) =>
+    new Hono<AppEnv>()
+      .get("/subscribe", (c) => {
+        const filters = parseFilters((name) => c.req.query(name))
+        const resume = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? c.req.query("lastEventId")
+        const badResume = resume !== undefined && resume !== "" && !STREAM_ID.test(resume.trim())
+        if (Either.isLeft(filters) || badResume) {
+          return run(c, Effect.fail(Either.isLeft(filters)
+            ? filters.left
+            : new InvalidPayload({ message: `Last-Event-ID must be a stream id like 1700000000000-0, got ${JSON.stringify(resume)}`, issues: [{ path: "last_event_id", message: "not a stream id" }] })))
+        }
+        liveSubscribers++
+        const response = openSubscription(c, subscribe, filters.right, resume === undefined || resume === "" ? null : normalizeId(resume.trim()), () => {
+          liveSubscribers--
+        })
+        return response
+      })
+      .get("/logs", (c) => run(c, getLogs(c, config)))
+  )
+}))

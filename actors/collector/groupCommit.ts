@@ -12,6 +12,8 @@
 import { Deferred, Effect } from "effect"
 import { Broker, type Fields } from "../../src/broker/Broker.ts"
 import { MailboxFull, StreamUnavailable } from "../../src/errors.ts"
+import { Metrics } from "../../src/telemetry/metrics.ts"
+import { linkStoredTraces } from "../../src/telemetry/traceparent.ts"
 
 interface Waiting {
   readonly entries: ReadonlyArray<Fields>
@@ -93,6 +95,9 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
     if (batch.length === 0) return 0
     const all: Array<Fields> = []
     for (const request of batch) for (const fields of request.entries) all.push(fields)
+    // The batch span links every request's trace (stored as each entry's traceparent).
+    yield* linkStoredTraces(all)
+    yield* Metrics.batchSize(all.length)
     const failBatch = (error: StreamUnavailable) =>
       Effect.forEach(batch, (request) => Deferred.fail(request.done, error), { discard: true })
     const result = yield* Broker.pipe(
@@ -103,6 +108,7 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
     )
     admitted -= all.length
     if (result._tag === "Right" && result.right.length === all.length) {
+      yield* Metrics.ingestAccepted(all.length)
       let offset = 0
       for (const request of batch) {
         const ids = result.right.slice(offset, offset + request.entries.length)

@@ -8,7 +8,7 @@
 import { Context, Exit, Option, Tracer } from "effect"
 import type { MiddlewareHandler } from "hono"
 import type { AppEnv } from "../http/routes.ts"
-import { recordHttp } from "./metrics.ts"
+import { recordHttp, recordIngestRejected } from "./metrics.ts"
 import { formatTraceparent, parseTraceparent } from "./traceparent.ts"
 import type { TracingService } from "./Tracing.ts"
 import { nowNanos } from "./tracer.ts"
@@ -27,6 +27,25 @@ const routeOf = (matched: ReadonlyArray<{ readonly method: string; readonly path
 
 /** Reads of the telemetry itself are not traced: a dashboard polling them would fill the buffer with itself. */
 const untraced = (route: string) => route === "/metrics" || route.startsWith("/debug/traces")
+
+/** Routes whose refusals count as `fluxgate_ingest_rejected_total` (here, so 401/413 from app-wide middleware count too). */
+const INGEST_ROUTES = new Set(["/ingest"])
+
+const snake = (code: string) => code.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase()
+
+/** The reason label of a refused ingest: the error body's code (`MailboxFull` → `mailbox_full`), else the status. */
+const rejectionReason = async (res: Response): Promise<string> => {
+  try {
+    const body: unknown = await res.clone().json()
+    const code = typeof body === "object" && body !== null && "error" in body && typeof body.error === "object" && body.error !== null && "code" in body.error
+      ? body.error.code
+      : undefined
+    if (typeof code === "string" && /^[A-Za-z]{1,40}$/.test(code)) return snake(code)
+  } catch {
+    // not JSON: fall through
+  }
+  return `http_${res.status}`
+}
 
 class HttpStatusError extends Error {
   override readonly name = "HttpStatusError"
@@ -63,6 +82,9 @@ export const traceMiddleware = (tracing: TracingService): MiddlewareHandler<AppE
     const end = nowNanos()
     span.end(end, status >= 500 ? Exit.fail(failure ?? new HttpStatusError(`HTTP ${status}`)) : Exit.void)
     recordHttp(method, route, status, Number(end - start) / 1e9)
+    if (failure === undefined && status >= 400 && INGEST_ROUTES.has(route)) {
+      recordIngestRejected(await rejectionReason(c.res))
+    }
     if (failure === undefined) {
       try {
         c.res.headers.set("traceparent", traceparent)

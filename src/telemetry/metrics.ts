@@ -82,3 +82,6 @@ export const recordHttp = (method: string, route: string, status: number, second
   metric.httpRequests.unsafeUpdate(1, [...tags, label("status", `${Math.floor(status / 100)}xx`)])
   metric.httpDuration.unsafeUpdate(seconds, tags)
 }
+
+/** Sync form of `Metrics.ingestRejected` for the HTTP middleware. */
+export const recordIngestRejected = (reason: string) => metric.ingestRejected.unsafeUpdate(1, [label("reason", reason)])

@@ -75,3 +75,21 @@ export const linksFrom = (traceparents: ReadonlyArray<string | null | undefined>
   }
   return out
 }
+
+/**
+ * Link the current span (e.g. a collector batch) to the traces stored in
+ * `entries`' `traceparent` fields — a batch belongs to many traces, so it
+ * links them rather than pretending to be a child of one.
+ */
+export const linkStoredTraces = (entries: ReadonlyArray<Readonly<Record<string, string | undefined>>>, max = 64): Effect.Effect<void> =>
+  Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
+    Effect.sync(() => {
+      if (span._tag === "None") return
+      const seen = new Set<string>()
+      for (const fields of entries) {
+        const tp = fields.traceparent
+        if (tp !== undefined && seen.size < max) seen.add(tp)
+      }
+      const links = linksFrom([...seen], max)
+      if (links.length > 0) span.value.addLinks(links)
+    }))

@@ -20,7 +20,7 @@ const CLIENT_SPAN = "b7ad6b7169203331"
 /** A test-only actor: a supervised fiber handling a message every 30 ms, and a route that opens a span. */
 const Probe = Layer.scopedDiscard(Effect.gen(function*() {
   yield* supervise("probe", "main", handleMessage("probe", "main", "tick", pause(5), { queue: "q1" }).pipe(Effect.zipRight(pause(30))))
-  yield* registerRoutes("probe", (run) =>
+  yield* registerRoutes<never>("probe", (run) =>
     new Hono<AppEnv>()
       .get("/probe", (c) => run(c, Effect.map(Effect.withSpan(pause(2), "probe.route"), () => c.text("ok"))))
       .get("/probe/fail", (c) => run(c, Effect.withSpan(new StreamUnavailable({ message: "probe down" }), "probe.fail"))))

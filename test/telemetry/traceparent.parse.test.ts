@@ -1,0 +1,49 @@
+/**
+ * @module test/telemetry/traceparent.parse — W3C traceparent parsing and
+ * formatting, and continuing a stored trace from Effect code.
+ */
+import { Effect, Option } from "effect"
+import { test } from "uvu"
+import * as assert from "uvu/assert"
+import { formatTraceparent, parseTraceparent, withStoredTrace } from "../../src/telemetry/traceparent.ts"
+import { makeAdmission } from "../../src/telemetry/tracer.ts"
+
+const T = "4bf92f3577b34da6a3ce929d0e0e4736"
+const S = "00f067aa0ba902b7"
+
+test("a valid traceparent parses and formats back unchanged", () => {
+  const p = parseTraceparent(`00-${T}-${S}-01`)
+  assert.equal(p, { traceId: T, spanId: S, sampled: true })
+  assert.is(formatTraceparent(p!), `00-${T}-${S}-01`)
+  assert.is(parseTraceparent(`00-${T}-${S}-00`)?.sampled, false)
+  assert.is(parseTraceparent(` 00-${T.toUpperCase()}-${S}-01 `)?.traceId, T)
+})
+
+test("invalid traceparents are ignored (a new trace starts), as the spec requires", () => {
+  for (const bad of [undefined, "", "garbage", `00-${"0".repeat(32)}-${S}-01`, `00-${T}-${"0".repeat(16)}-01`, `ff-${T}-${S}-01`, `00-${T}-${S}-01-extra`, `00-${T.slice(1)}-${S}-01`]) {
+    assert.is(parseTraceparent(bad), undefined, String(bad))
+  }
+  // a future version may append fields
+  assert.is(parseTraceparent(`01-${T}-${S}-01-future`)?.traceId, T)
+})
+
+test("withStoredTrace makes the spans of an effect children of the stored traceparent", async () => {
+  const span = await Effect.runPromise(withStoredTrace({ traceparent: `00-${T}-${S}-01` }, Effect.withSpan(Effect.currentSpan, "worker.attempt")))
+  assert.is(span.traceId, T)
+  const parent = Option.getOrThrow(span.parent)
+  assert.is(parent.spanId, S)
+  const fresh = await Effect.runPromise(withStoredTrace({}, Effect.withSpan(Effect.currentSpan, "worker.attempt")))
+  assert.is.not(fresh.traceId, T)
+  assert.ok(Option.isNone(fresh.parent))
+})
+
+test("the trace-index admission allows at most its rate of new traces per second", () => {
+  let now = 0
+  const admit = makeAdmission(3, () => now)
+  assert.equal([admit(), admit(), admit(), admit()], [true, true, true, false])
+  now = 500
+  assert.equal([admit(), admit()], [true, false])
+  assert.is(makeAdmission(0)(), false)
+})
+
+test.run()

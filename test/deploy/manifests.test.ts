@@ -213,15 +213,21 @@ files("the nginx gateway on 8080 sends /subscribe unbuffered to the distributors
   const gateway = compose.services.gateway as Obj
   assert.ok((gateway.ports as Array<string>).some((p) => /:8080$/.test(p)))
   assert.ok((gateway.volumes as Array<string>).some((v) => v.startsWith("./deploy/nginx/nginx.conf:")))
-  assert.equal(Object.keys(gateway.depends_on).sort(), ["api", "distributor"])
+  assert.equal(Object.keys(gateway.depends_on).sort(), ["api", "distributor", "generator"])
   assert.match(nginx, /listen 8080;/)
   assert.match(nginx, /upstream api \{[^}]*server api:8080/)
   assert.match(nginx, /upstream distributor \{[^}]*server distributor:8080/)
-  const subscribe = /location \/subscribe \{([^}]*)\}/.exec(nginx)?.[1] ?? ""
+  // `location ~ ^/(api/)?<name>… { … }` blocks, by name
+  const locations = new Map([...nginx.matchAll(/location ~ \^\/\(api\/\)\?([a-z]+)[^{]*\{([^}]*)\}/g)].map((m) => [m[1], m[2]]))
+  const subscribe = locations.get("subscribe") ?? ""
   assert.match(subscribe, /proxy_pass http:\/\/distributor;/)
   assert.match(subscribe, /proxy_buffering off;/)
   assert.match(subscribe, /proxy_read_timeout (\d+h|\d{3,}s?);/)
   assert.match(nginx, /proxy_http_version 1\.1;/)
+  // The routes of roles other than api go to their services, with or without the /api prefix.
+  assert.match(locations.get("logs") ?? "", /proxy_pass http:\/\/distributor;/)
+  assert.match(locations.get("generator") ?? "", /proxy_pass http:\/\/generator;/)
+  assert.match(nginx, /upstream generator \{[^}]*server generator:8080/)
   const root = /location \/ \{([^}]*)\}/.exec(nginx)?.[1] ?? ""
   assert.match(root, /proxy_pass http:\/\/api;/)
 })
@@ -335,7 +341,10 @@ if (kubectlProblem !== undefined && process.env.CI !== "true") {
       }
       const ingress = named("Ingress", "fluxgate") as Obj
       const backends = (ingress.spec.rules as Array<Obj>).flatMap((r) => r.http.paths as Array<Obj>).map((p) => [p.path, p.backend.service.name])
-      assert.equal(backends, [["/subscribe", "distributor"], ["/", "api"]])
+      assert.equal(backends, [
+        ["/subscribe", "distributor"], ["/api/subscribe", "distributor"], ["/logs", "distributor"], ["/api/logs", "distributor"],
+        ["/generator", "generator"], ["/api/generator", "generator"], ["/", "api"]
+      ])
       for (const [, name] of backends) assert.ok(named("Service", String(name)), `Service ${name} exists`)
       const annotations = ingress.metadata.annotations as Record<string, string>
       assert.is(annotations["nginx.ingress.kubernetes.io/proxy-buffering"], "off")

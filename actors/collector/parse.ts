@@ -9,14 +9,19 @@ import { InvalidPayload, PayloadTooLarge, type Issue } from "../../src/errors.ts
 import { LogEventSchema, type LogEvent } from "./event.ts"
 
 /** How the body is framed, from its Content-Type; null = unsupported. */
-export type BodyKind = "json" | "ndjson"
+export type BodyKind = "json" | "ndjson" | "sniff"
 
 const NDJSON_TYPES = new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines", "application/json-seq"])
 
-/** Missing Content-Type is read as JSON (curl without -H); anything not JSON-ish is refused with 415. */
+/**
+ * Missing Content-Type or text/plain (what `fetch` sends for a string body) is
+ * sniffed: JSON if it parses as a whole, else NDJSON. Anything else that is not
+ * JSON-ish (HTML, forms, multipart) is refused with 415.
+ */
 export const bodyKind = (contentType: string | undefined): BodyKind | null => {
-  if (contentType === undefined || contentType.trim() === "") return "json"
+  if (contentType === undefined || contentType.trim() === "") return "sniff"
   const type = contentType.split(";")[0].trim().toLowerCase()
+  if (type === "text/plain") return "sniff"
   if (NDJSON_TYPES.has(type)) return "ndjson"
   if (type === "application/json" || type === "text/json" || /^application\/[\w.+-]*\+json$/.test(type)) return "json"
   return null
@@ -55,6 +60,18 @@ const rawEvents = (text: string, kind: BodyKind, maxEventBytes: number): Either.
     Either.left(new PayloadTooLarge({ message: `${label} is ${bytes} bytes, larger than MAX_MESSAGE_BYTES (${maxEventBytes})`, limit: maxEventBytes }))
   if (text.trim() === "") {
     return Either.left(new InvalidPayload({ message: "body is empty: send a JSON event, a JSON array of events, or NDJSON", issues: [{ path: "(root)", message: "empty body" }] }))
+  }
+  if (kind === "sniff") {
+    const trimmed = text.trim()
+    const multiline = trimmed.includes("\n")
+    if (multiline && trimmed.startsWith("{")) {
+      try {
+        JSON.parse(trimmed)
+      } catch {
+        return rawEvents(text, "ndjson", maxEventBytes)
+      }
+    }
+    return rawEvents(text, "json", maxEventBytes)
   }
   if (kind === "ndjson") {
     const values: Array<unknown> = []

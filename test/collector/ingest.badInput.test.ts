@@ -6,11 +6,11 @@ import { BACKENDS, ingest, withPipeline } from "../distributor/support.ts"
 const ok = { source: "svc", level: "INFO", message: "hello" }
 let deep: string = "1"
 for (let i = 0; i < 5_000; i++) deep = `{"a":${deep}}`
-const invalidUtf8 = new Uint8Array([...new TextEncoder().encode('{"source":"s","level":"INFO","message":"'), 0xff, 0xfe, ...new TextEncoder().encode('"}')])
+const invalidUtf8: Uint8Array<ArrayBuffer> = new Uint8Array([...new TextEncoder().encode('{"source":"s","level":"INFO","message":"'), 0xff, 0xfe, ...new TextEncoder().encode('"}')])
 
 interface Case {
   readonly name: string
-  readonly body: string | Uint8Array
+  readonly body: string | Uint8Array<ArrayBuffer>
   readonly type?: string
   readonly status: number
   /** Text the error message or an issue path must contain. */

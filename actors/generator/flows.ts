@@ -119,7 +119,7 @@ export const sessionSource = (prng: Prng, concurrent = 3): EventSource => {
     const spec = STEPS[step]
     const latency = Math.round(prng.around(spec.latency, 0.6))
     const failed = prng.chance(spec.errorRate)
-    const thinkMs = step === "login" ? prng.int(200, 1500) : Math.round(prng.around(2500, 0.7))
+    const thinkMs = step === "login" ? prng.int(200, 1500) : Math.max(300, Math.round(prng.around(2500, 0.7)))
     let level: PyLevel = "INFO"
     let status = step === "login" || step === "add_to_cart" ? 201 : 200
     let message: string

@@ -12,7 +12,7 @@ import { makeOtlpTracer } from "./otlp.ts"
 import type { SpanRecord } from "./spans.ts"
 import { toRecord } from "./spans.ts"
 import { makeTraceIndex, type TraceIndex } from "./traceIndex.ts"
-import { makeAdmission, makeRecordingTracer } from "./tracer.ts"
+import { makeAdmission, makeRecordingTracer, plainTracer } from "./tracer.ts"
 
 export interface TracingService {
   readonly instanceId: string
@@ -37,9 +37,8 @@ const make = Effect.gen(function*() {
   const index = yield* makeTraceIndex
   const buffer = makeBuffer(config.traceBufferSpans)
   const admit = makeAdmission(config.traceIndexRate)
-  const native = yield* Effect.tracer
   const exporting = config.otelEndpoint !== undefined
-  const base = config.otelEndpoint !== undefined ? yield* makeOtlpTracer(config, config.otelEndpoint) : native
+  const base = config.otelEndpoint !== undefined ? yield* makeOtlpTracer(config, config.otelEndpoint) : plainTracer
   const recording = config.traceBufferSpans > 0
   const instanceId = config.instanceId
   const tracer = recording

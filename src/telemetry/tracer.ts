@@ -93,5 +93,58 @@ export const makeRecordingTracer = (base: Tracer.Tracer, sink: SpanSink, admit: 
     context: (f, fiber) => base.context(f, fiber)
   })
 
+const hex = (length: number): string => {
+  let out = ""
+  for (let i = 0; i < length; i++) out += ((Math.random() * 16) | 0).toString(16)
+  return out
+}
+
+/** A plain in-process span (what Effect's native tracer makes), for when nothing is exported. */
+class PlainSpan implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly name: string
+  readonly spanId: string
+  readonly traceId: string
+  readonly parent: Option.Option<Tracer.AnySpan>
+  readonly context: Context.Context<never>
+  readonly kind: Tracer.SpanKind
+  readonly sampled = true
+  readonly attributes = new Map<string, unknown>()
+  readonly links: Array<Tracer.SpanLink>
+  status: Tracer.SpanStatus
+  constructor(name: string, parent: Option.Option<Tracer.AnySpan>, context: Context.Context<never>, links: ReadonlyArray<Tracer.SpanLink>, startTime: bigint, kind: Tracer.SpanKind) {
+    this.name = name
+    this.parent = parent
+    this.context = context
+    this.kind = kind
+    this.links = [...links]
+    this.status = { _tag: "Started", startTime }
+    this.traceId = Option.isSome(parent) ? parent.value.traceId : hex(32)
+    this.spanId = hex(16)
+  }
+  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
+    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
+  }
+  attribute(key: string, value: unknown): void {
+    this.attributes.set(key, value)
+  }
+  event(): void {
+    // events are not recorded in the buffer
+  }
+  addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
+    this.links.push(...links)
+  }
+}
+
+/**
+ * The base tracer when nothing is exported. Made here rather than read from
+ * the fiber (`Effect.tracer`), so a process never wraps a tracer some other
+ * layer installed (tests build several processes in one fiber).
+ */
+export const plainTracer: Tracer.Tracer = Tracer.make({
+  span: (name, parent, context, links, startTime, kind) => new PlainSpan(name, parent, context, links, startTime, kind),
+  context: (f) => f()
+})
+
 /** The current time in the nanosecond form Effect's Clock uses for span times. */
 export const nowNanos = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))

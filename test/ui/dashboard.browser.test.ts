@@ -210,19 +210,40 @@ if (isDeno) {
     await p.waitForFunction((r) => document.querySelector("[data-testid=gate-last]")?.textContent?.includes(r) ?? false, reply)
   })
 
-  test("the Generator, Health and Traces panels show this instance's state", async () => {
+  test("the Health panel shows this instance, its Redis broker and every actor", async () => {
     const p = need(page, "browser")
     await tab(p, "health")
     await p.waitForFunction(() => document.querySelector("[data-testid=health-status]")?.textContent !== "…")
-    const healthText = await p.textContent("#panel-health") ?? ""
-    assert.match(healthText, INSTANCE)
-    assert.match(healthText, "redis")
+    const text = await p.textContent("#panel-health") ?? ""
+    assert.match(text, INSTANCE)
+    assert.match(text, "Backend redis")
+    const actors = await p.$$eval("[data-testid=actors] tbody th", (ths) => ths.map((t) => t.textContent))
+    for (const name of ["collector", "gate", "worker"]) assert.ok(actors.includes(name), `${name} in ${actors.join(", ")}`)
     await screenshot(p, "health")
+  })
+
+  test("the Generator panel pauses and resumes the generator", async () => {
+    const p = need(page, "browser")
     await tab(p, "generator")
-    await p.waitForTimeout(600)
+    await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
+    await p.click('#panel-generator button:has-text("Pause")')
+    await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "paused")
+    await p.click('#panel-generator button:has-text("Run")')
+    await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
     await screenshot(p, "generator")
+  })
+
+  test("the Traces panel lists recent traces and draws one as a waterfall", async () => {
+    const p = need(page, "browser")
+    await ingest([{ source: `traced-${run}`, level: "INFO", message: "follow me" }])
     await tab(p, "traces")
-    await p.waitForTimeout(600)
+    await p.fill("#panel-traces input[placeholder^=any]", "collector")
+    await p.click('#panel-traces button:has-text("Refresh")')
+    await p.waitForSelector("[data-testid=trace-list] tbody tr button")
+    await p.click("[data-testid=trace-list] tbody tr button")
+    await p.waitForSelector("[data-testid=waterfall] .wbar")
+    const bars = await p.$$eval("[data-testid=waterfall] li", (lis) => lis.length)
+    assert.ok(bars >= 1, `${bars} spans drawn`)
     await screenshot(p, "traces")
   })
 
@@ -235,12 +256,17 @@ if (isDeno) {
     await ingest(seq(1, 5))
     await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length === 5, source)
 
+    const t0 = Date.now()
+    const mark = (what: string) => process.env.UI_TEST_TIMING && console.log(`    ${Date.now() - t0} ms ${what}`)
     await s.kill()
     await p.waitForSelector("[data-testid=tail-status][data-state=reconnecting]")
+    mark("tail reconnecting")
     await s.restart()
+    mark("server ready again")
     // Written before the tab reconnects: only a Last-Event-ID replay can deliver these.
     await ingest(seq(6, 10))
     await p.waitForSelector("[data-testid=tail-status][data-state=live]", { timeout: 20_000 })
+    mark("tail live")
     await ingest(seq(11, 12))
     await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length >= 12, source, { timeout: 20_000 })
     await p.waitForTimeout(300) // a duplicate would arrive right behind

@@ -55,48 +55,50 @@ document.addEventListener("alpine:init", () => {
   }))
 
   Alpine.data("traces", () => ({
-    available: null, // null = not asked yet, false = endpoint absent
+    available: null, // null = not asked yet, false = this instance has no /debug/traces
     traces: [],
     error: "",
-    selected: null,
+    selected: null, // the opened trace's summary line
     spans: [],
-    filters: { actor: "", status: "", min_ms: "" },
+    filters: { actor: "", status: "", min_duration_ms: "" },
     init() {
-      Fluxgate.every(5000, () => Fluxgate.showing("traces"), () => this.load())
+      Fluxgate.every(5000, () => Fluxgate.showing("traces") && this.selected === null, () => this.load())
       this.load()
     },
     async load() {
-      const r = await Fluxgate.api("GET", `/debug/traces${Fluxgate.qs(this.filters)}`)
-      if (r.status === 404 && r.data?.error?.code === "NotFound" && /no route/.test(r.data.error.message ?? "")) {
+      const r = await Fluxgate.api("GET", `/debug/traces${Fluxgate.qs({ ...this.filters, limit: 50 })}`)
+      if (r.status === 404 && /no route/.test(r.data?.error?.message ?? "")) {
         this.available = false
         return
       }
       this.available = r.ok
       this.error = r.ok ? "" : r.error
-      if (r.ok) this.traces = Array.isArray(r.data) ? r.data : Array.isArray(r.data?.traces) ? r.data.traces : []
+      if (r.ok) this.traces = Array.isArray(r.data?.traces) ? r.data.traces : []
     },
-    idOf: (t) => t.trace_id ?? t.traceId ?? t.id ?? "",
-    nameOf: (t) => t.root ?? t.name ?? t.root_name ?? t.spans?.[0]?.name ?? "",
-    durOf: (t) => t.duration_ms ?? t.durationMs ?? "",
+    list: (v) => (Array.isArray(v) ? v.join(", ") : ""),
     async open(t) {
-      const id = this.idOf(t)
-      this.selected = id
-      const r = await Fluxgate.api("GET", `/debug/traces/${encodeURIComponent(id)}`)
-      const spans = r.ok ? (Array.isArray(r.data) ? r.data : r.data?.spans ?? []) : []
-      const start = (s) => Number(s.start_ms ?? s.startMs ?? s.start ?? 0)
-      const dur = (s) => Number(s.duration_ms ?? s.durationMs ?? (s.end_ms ?? s.endMs ?? start(s)) - start(s))
-      const t0 = Math.min(...spans.map(start))
-      const t1 = Math.max(...spans.map((s) => start(s) + dur(s)))
-      const total = Math.max(t1 - t0, 1)
-      this.spans = spans.map((s) => ({
-        name: s.name ?? "",
-        who: s.instance_id ?? s.instance ?? s.attributes?.["instance.id"] ?? "",
-        ms: dur(s).toFixed(2),
-        left: ((start(s) - t0) / total) * 100,
-        width: Math.max((dur(s) / total) * 100, 0.5),
-        error: s.status === "error" || s.status === "ERROR"
-      }))
+      const r = await Fluxgate.api("GET", `/debug/traces/${encodeURIComponent(t.trace_id)}`)
       this.error = r.ok ? "" : r.error
-    }
+      if (!r.ok) return
+      const d = r.data
+      this.selected = { id: d.trace_id, duration: d.duration_ms, instances: this.list(d.instances), actors: this.list(d.actors) }
+      const spans = Array.isArray(d.spans) ? [...d.spans].sort((a, b) => a.start_ms - b.start_ms) : []
+      // Depth from parent links, so the waterfall indents children under their parents.
+      const byId = new Map(spans.map((s) => [s.span_id, s]))
+      const depth = (s, n = 0) => (n < 20 && s.parent_span_id && byId.has(s.parent_span_id) ? depth(byId.get(s.parent_span_id), n + 1) : n)
+      const total = Math.max(Number(d.duration_ms) || 0, 0.001)
+      this.spans = spans.map((s) => ({
+        key: s.span_id,
+        name: s.name,
+        who: s.instance_id ?? "",
+        ms: Number(s.duration_ms).toFixed(3),
+        depth: depth(s),
+        left: (Number(s.offset_ms ?? 0) / total) * 100,
+        width: Math.max((Number(s.duration_ms) / total) * 100, 0.5),
+        error: s.status === "error",
+        detail: s.error ?? ""
+      }))
+    },
+    close() { this.selected = null; this.spans = [] }
   }))
 })

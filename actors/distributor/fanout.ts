@@ -11,6 +11,7 @@
  */
 import { Either } from "effect"
 import type { StreamEntry } from "../../src/broker/Broker.ts"
+import { compareIds } from "./ids.ts"
 import { fromFields, levelRank, type Level, type LogRecord } from "../collector/event.ts"
 
 /** What a subscriber asked for; all present filters must match. */
@@ -48,6 +49,11 @@ export interface Subscriber {
   chunks: Array<string>
   ids: Array<string>
   overflowed: boolean
+  /**
+   * Ids up to this one were replayed from the stream: the tail may still be
+   * behind them, so dispatch skips them (once it passes the floor, it is cleared).
+   */
+  floor: string | null
   /** Set by the pump while it waits; called when there is something to do. */
   wake: (() => void) | null
 }
@@ -65,7 +71,7 @@ export class Fanout {
   }
 
   add(filters: Filters): Subscriber {
-    const subscriber: Subscriber = { filters, chunks: [], ids: [], overflowed: false, wake: null }
+    const subscriber: Subscriber = { filters, chunks: [], ids: [], overflowed: false, floor: null, wake: null }
     this.subscribers.add(subscriber)
     return subscriber
   }
@@ -86,7 +92,12 @@ export class Fanout {
       const record = decoded.right
       let chunk: string | undefined
       for (const subscriber of this.subscribers) {
-        if (subscriber.overflowed || !matches(subscriber.filters, record)) continue
+        if (subscriber.overflowed) continue
+        if (subscriber.floor !== null) {
+          if (compareIds(record.id, subscriber.floor) <= 0) continue
+          subscriber.floor = null
+        }
+        if (!matches(subscriber.filters, record)) continue
         chunk ??= sseEvent(record.id, recordJson(record))
         subscriber.chunks.push(chunk)
         subscriber.ids.push(record.id)

@@ -102,7 +102,9 @@ const replay = async (
     if (text !== "") await stream.write(text)
     if (page.length < REPLAY_PAGE) break
   }
-  // Live events that arrived during the replay and were replayed already are dropped here.
+  // Live events that arrived during the replay and were replayed already are dropped here;
+  // ones the tail has not reached yet are skipped by dispatch (floor).
+  subscriber.floor = cursor
   let keep = 0
   while (keep < subscriber.ids.length && compareIds(subscriber.ids[keep], cursor) <= 0) keep++
   if (keep > 0) {

@@ -68,7 +68,8 @@ for (const backend of BACKENDS) {
       const expected = [...before.slice(20), ...missed, ...during]
       assert.ok(await second.until((e) => e.length >= expected.length), `got ${second.dataEvents().length}/${expected.length}`)
       await new Promise((r) => setTimeout(r, 50))
-      assert.equal(second.dataEvents().map((e) => e.id), expected)
+      const got = second.dataEvents().map((e) => e.id)
+      assert.equal(got, expected, `got ${got.length} [${got[0]} … ${got.at(-1)}], expected ${expected.length} [${expected[0]} … ${expected.at(-1)}]; last seen ${lastSeen}; before ${before[0]}`)
       await second.close()
     }))
 

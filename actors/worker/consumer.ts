@@ -16,7 +16,6 @@
  */
 import { Effect, FiberSet, Queue } from "effect"
 import type { ActorRegistry } from "../../src/actor/registry.ts"
-import { handleMessage } from "../../src/actor/supervise.ts"
 import type { HandlerRequirements } from "./handlers.ts"
 import { processLeased, type LeaseContext } from "./lease.ts"
 import { promoteDue, queueState, reclaim } from "./scripts/index.ts"
@@ -101,7 +100,8 @@ export const reapOnce = (ctx: LeaseContext, queues: ReadonlyArray<string>) =>
         if (consumer === ctx.consumer) continue
         const alive = yield* ctx.broker.getValue(ctx.keys.heartbeat(consumer))
         if (alive !== null) continue
-        const moved = yield* handleMessage("worker", "reaper", "reclaim", reclaimConsumer(ctx, queue, consumer), { queue, consumer })
+        // Not a handleMessage: the actor's handled/failed counts are task attempts only.
+        const moved = yield* reclaimConsumer(ctx, queue, consumer)
         if (moved > 0) yield* Effect.logWarning("task:recovered", { queue, consumer, tasks: moved })
       }
     }), { discard: true })

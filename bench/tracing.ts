@@ -1,0 +1,97 @@
+/**
+ * @module bench/tracing — what the in-memory span buffer costs ingest.
+ *
+ * Builds the same collector process twice in one run, once with
+ * TRACE_BUFFER_SPANS=4096 (every request span, collector batch span and
+ * writer span recorded and queryable) and once with TRACE_BUFFER_SPANS=0
+ * (spans are made, traceparent flows, nothing is recorded), and drives
+ * `POST /ingest` through the app's fetch handler (no sockets, so the tracing
+ * cost is not hidden under network noise) with a fixed number of requests in
+ * flight. Rounds alternate on/off so drift hits both; each round pair gives a
+ * ratio and the median pair ratio is reported, for throughput (req/s) and for
+ * CPU time per request (process.cpuUsage, which other load on a shared box
+ * disturbs far less than wall time). Target: on/off throughput ≥ 0.90
+ * (tracing costs < 10%).
+ *
+ *   node --import tsx bench/tracing.ts [requests-per-round=3000] [rounds=7] [concurrency=32]
+ *   BENCH_REDIS_URL=redis://127.0.0.1:6390 … to write to a real Redis instead of the embedded broker
+ */
+import { Effect } from "effect"
+import { makeConfig } from "../src/config.ts"
+import { buildApp } from "../src/main.ts"
+
+const [requests = 3000, rounds = 7, concurrency = 32] = process.argv.slice(2).map(Number)
+const redisUrl = process.env.BENCH_REDIS_URL
+
+const body = JSON.stringify([
+  { source: "bench", level: "INFO", message: "user signed in", metadata: { user: "u-1", region: "eu" } },
+  { source: "bench", level: "WARN", message: "slow query", metadata: { ms: 812 } }
+])
+
+const drive = (fetch: (r: Request) => Response | Promise<Response>, n: number) =>
+  Effect.promise(async () => {
+    let next = 0
+    let failures = 0
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    const lane = async () => {
+      while (next < n) {
+        next++
+        const res = await fetch(new Request("http://bench/ingest", {
+          method: "POST",
+          headers: { "content-type": "application/json", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+          body
+        }))
+        if (res.status !== 202) failures++
+        await res.arrayBuffer()
+      }
+    }
+    await Promise.all(Array.from({ length: concurrency }, lane))
+    const used = process.cpuUsage(cpu)
+    return { rps: n / ((performance.now() - start) / 1000), cpuUsPerReq: (used.user + used.system) / n, failures }
+  })
+
+const variant = (traceBufferSpans: number, stream: string) =>
+  buildApp(makeConfig({
+    roles: ["collector"],
+    instanceId: `bench-${traceBufferSpans}`,
+    streamName: stream,
+    traceBufferSpans,
+    redisUrl,
+    keyPrefix: `bench-${Date.now()}`,
+    trimMaxLen: 10_000
+  }), "node")
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+const program = Effect.scoped(Effect.gen(function*() {
+  const on = yield* variant(4096, "bench-tracing-on")
+  const off = yield* variant(0, "bench-tracing-off")
+  const fetchOn = (r: Request) => on.app.fetch(r)
+  const fetchOff = (r: Request) => off.app.fetch(r)
+  // warm-up: JIT, module init, stream creation
+  yield* drive(fetchOn, 500)
+  yield* drive(fetchOff, 500)
+  const rps = { on: [] as Array<number>, off: [] as Array<number> }
+  const cpu = { on: [] as Array<number>, off: [] as Array<number> }
+  for (let i = 0; i < rounds; i++) {
+    const order: Array<"on" | "off"> = i % 2 === 0 ? ["on", "off"] : ["off", "on"]
+    for (const which of order) {
+      const r = yield* drive(which === "on" ? fetchOn : fetchOff, requests)
+      if (r.failures > 0) console.error(`${which}: ${r.failures} requests failed`)
+      rps[which].push(r.rps)
+      cpu[which].push(r.cpuUsPerReq)
+    }
+  }
+  const pairs = (xs: ReadonlyArray<number>, ys: ReadonlyArray<number>) => xs.map((x, i) => x / ys[i])
+  const throughput = median(pairs(rps.on, rps.off))
+  const cpuRatio = median(pairs(cpu.on, cpu.off))
+  const fmt = (xs: ReadonlyArray<number>) => xs.map((x) => x.toFixed(0)).join(", ")
+  console.log(`broker: ${redisUrl ? "redis" : "embedded"}; ${rounds} round pairs × ${requests} requests (2 events each), ${concurrency} in flight`)
+  console.log(`tracing buffer off: median ${median(rps.off).toFixed(0)} req/s [${fmt(rps.off)}], ${median(cpu.off).toFixed(1)} µs CPU/request`)
+  console.log(`tracing buffer on:  median ${median(rps.on).toFixed(0)} req/s [${fmt(rps.on)}], ${median(cpu.on).toFixed(1)} µs CPU/request`)
+  console.log(`throughput ratio on/off (median of pairs): ${throughput.toFixed(3)}  → cost ${((1 - throughput) * 100).toFixed(1)}% (target < 10%)`)
+  console.log(`CPU per request ratio on/off (median of pairs): ${cpuRatio.toFixed(3)}  → cost ${((cpuRatio - 1) * 100).toFixed(1)}%`)
+}))
+
+await Effect.runPromise(program)

@@ -49,13 +49,29 @@ const waitReady = async (base: string, child: ChildProcess, deadlineMs: number, 
   throw new Error(`server at ${base} not ready within ${deadlineMs} ms:\n${output().slice(-3000)}`)
 }
 
-/** Spawn `node --import tsx src/server.ts` with `env` on `port` and wait for /readyz. */
+const isDeno = "Deno" in globalThis
+
+/**
+ * The server command for the runtime running the tests: on Node `node --import
+ * tsx src/server.ts`; on Deno the Deno entry (`deno task start`'s command), so a
+ * Deno test run drives the dashboard served by Deno.serve.
+ */
+export const serverCommand = (): { readonly command: string; readonly args: ReadonlyArray<string> } =>
+  isDeno
+    ? {
+      command: new URL("node_modules/.bin/deno", root).pathname,
+      args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-write", "--allow-sys", "src/runtime/deno.ts"]
+    }
+    : { command: process.execPath, args: ["--import", "tsx", "src/server.ts"] }
+
+/** Spawn the server (see `serverCommand`) with `env` on `port` and wait for /readyz. */
 export const startServer = async (port: number, env: Record<string, string>): Promise<ServerProcess> => {
   let log = ""
   let child: ChildProcess | undefined
   const base = `http://127.0.0.1:${port}`
   const launch = async () => {
-    const proc = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    const { command, args } = serverCommand()
+    const proc = spawn(command, args, {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"]

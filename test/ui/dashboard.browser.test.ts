@@ -5,10 +5,7 @@
  * tail survives a server crash and restart with no missing event, writes carry
  * the token (never in a URL), and every panel fits a phone. Screenshots go to
  * test/.output/screenshots (UPDATE_SCREENSHOTS=1 also refreshes docs/).
- *
- * Under Deno, playwright-core cannot drive Chromium (see the report in
- * test/ui/README or the commit message), so this file runs the non-browser
- * checks of the same server process there and says so.
+ * Run on Deno, the same tests drive the server started with Deno's entry point.
  */
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -19,12 +16,11 @@ import * as assert from "uvu/assert"
 import { freePort, sharedRedis, uniqueName } from "../helpers/redis.ts"
 import { launchChromium, screenshot, startServer, type ServerProcess } from "./browser.ts"
 
-const isDeno = "Deno" in globalThis
 const TOKEN = `tok-${uniqueName("ui")}`
 const INSTANCE = "ui-e2e"
 const run = uniqueName("run")
 
-const test = suite(isDeno ? "dashboard (Deno: server checks only, no browser)" : "dashboard in Chromium")
+const test = suite(`dashboard in Chromium (server on ${"Deno" in globalThis ? "Deno" : "Node"})`)
 let server: ServerProcess | undefined
 let browser: Browser | undefined
 let page: Page | undefined
@@ -74,7 +70,6 @@ test.before(async () => {
     HEARTBEAT_MS: "1000",
     APP_LOG_LEVEL: "Warning"
   })
-  if (isDeno) return
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.setDefaultTimeout(15_000)
@@ -93,209 +88,195 @@ test.after(async () => {
   await server?.kill()
 })
 
-if (isDeno) {
-  test("under Deno the same server serves the dashboard, its welcome JSON and its vendor files", async () => {
-    const base = need(server, "server").base
-    const html = await fetch(`${base}/`, { headers: { Accept: "text/html" } })
-    assert.is(html.status, 200)
-    assert.match(await html.text(), "<title>Fluxgate dashboard</title>")
-    const welcome = (await (await fetch(`${base}/`, { headers: { Accept: "application/json" } })).json()) as { message: string }
-    assert.match(welcome.message, /^Welcome to Fluxgate/)
-    for (const path of ["/vendor/alpine.js", "/vendor/pico.css", "/ui/app.js", "/ui/tail.js"]) {
-      assert.is((await fetch(`${base}${path}`)).status, 200, path)
-    }
-  })
-} else {
-  test("an event sent from the Send panel is refused without the token, accepted with it, and appears in the live tail", async () => {
-    const p = need(page, "browser")
-    await tab(p, "send")
-    const message = `hello from the browser ${run}`
-    await p.fill("#panel-send input[name=message]", message)
-    await p.click('#panel-send form button:has-text("Send event")')
-    await p.waitForSelector("[data-testid=send-result].err")
-    assert.match(await p.textContent("[data-testid=send-result]") ?? "", "401 Unauthorized")
+test("an event sent from the Send panel is refused without the token, accepted with it, and appears in the live tail", async () => {
+  const p = need(page, "browser")
+  await tab(p, "send")
+  const message = `hello from the browser ${run}`
+  await p.fill("#panel-send input[name=message]", message)
+  await p.click('#panel-send form button:has-text("Send event")')
+  await p.waitForSelector("[data-testid=send-result].err")
+  assert.match(await p.textContent("[data-testid=send-result]") ?? "", "401 Unauthorized")
 
-    await p.click("header .token summary")
-    await p.fill("#token", TOKEN)
-    await p.click('header .token button:has-text("Save")')
-    await p.click('#panel-send form button:has-text("Send event")')
-    await p.waitForSelector("[data-testid=send-result].ok")
-    const result = await p.textContent("[data-testid=send-result]") ?? ""
-    assert.match(result, /202 accepted 1: \d+-\d+/)
-    const id = /(\d+-\d+)/.exec(result)?.[1]
-    await screenshot(p, "send")
+  await p.click("header .token summary")
+  await p.fill("#token", TOKEN)
+  await p.click('header .token button:has-text("Save")')
+  await p.click('#panel-send form button:has-text("Send event")')
+  await p.waitForSelector("[data-testid=send-result].ok")
+  const result = await p.textContent("[data-testid=send-result]") ?? ""
+  assert.match(result, /202 accepted 1: \d+-\d+/)
+  const id = /(\d+-\d+)/.exec(result)?.[1]
+  await screenshot(p, "send")
 
-    await tab(p, "tail")
-    await p.waitForSelector(`[data-testid=tail-log] li[data-id="${id}"]`)
-    assert.match(await p.textContent(`[data-testid=tail-log] li[data-id="${id}"] .msg`) ?? "", message)
-  })
+  await tab(p, "tail")
+  await p.waitForSelector(`[data-testid=tail-log] li[data-id="${id}"]`)
+  assert.match(await p.textContent(`[data-testid=tail-log] li[data-id="${id}"] .msg`) ?? "", message)
+})
 
-  test("the live tail colours levels, filters by minimum level, and pauses without losing events", async () => {
-    const p = need(page, "browser")
-    const source = `levels-${run}`
-    await ingest(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"].map((level, i) => ({
-      source, level, message: `${level.toLowerCase()} event ${i}`, metadata: { user_id: `u-${i}`, latency_ms: 10 * i }
-    })))
-    await p.waitForFunction((s) => document.querySelectorAll(`[data-testid=tail-log] li[data-id]`).length > 0 &&
-      [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === s).length === 5, source)
-    const bg = await p.$eval("[data-testid=tail-log] .lvl-ERROR", (e) => getComputedStyle(e).backgroundColor)
-    assert.is(bg, "rgb(179, 38, 30)")
-    await screenshot(p, "tail")
+test("the live tail colours levels, filters by minimum level, and pauses without losing events", async () => {
+  const p = need(page, "browser")
+  const source = `levels-${run}`
+  await ingest(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"].map((level, i) => ({
+    source, level, message: `${level.toLowerCase()} event ${i}`, metadata: { user_id: `u-${i}`, latency_ms: 10 * i }
+  })))
+  await p.waitForFunction((s) => document.querySelectorAll(`[data-testid=tail-log] li[data-id]`).length > 0 &&
+    [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === s).length === 5, source)
+  const bg = await p.$eval("[data-testid=tail-log] .lvl-ERROR", (e) => getComputedStyle(e).backgroundColor)
+  assert.is(bg, "rgb(179, 38, 30)")
+  await screenshot(p, "tail")
 
-    await p.click('#panel-tail button:has-text("Pause")')
-    const paused = await ingest([{ source, level: "INFO", message: `while paused ${run}` }])
-    await p.waitForFunction(() => /paused \(1 buffered\)/.test(document.querySelector("[data-testid=tail-status]")?.textContent ?? ""))
-    assert.is(await p.$(`[data-testid=tail-log] li[data-id="${paused[0]}"]`), null, "not drawn while paused")
-    await p.click('#panel-tail button:has-text("Resume")')
-    await p.waitForSelector(`[data-testid=tail-log] li[data-id="${paused[0]}"]`)
+  await p.click('#panel-tail button:has-text("Pause")')
+  const paused = await ingest([{ source, level: "INFO", message: `while paused ${run}` }])
+  await p.waitForFunction(() => /paused \(1 buffered\)/.test(document.querySelector("[data-testid=tail-status]")?.textContent ?? ""))
+  assert.is(await p.$(`[data-testid=tail-log] li[data-id="${paused[0]}"]`), null, "not drawn while paused")
+  await p.click('#panel-tail button:has-text("Resume")')
+  await p.waitForSelector(`[data-testid=tail-log] li[data-id="${paused[0]}"]`)
 
-    await p.selectOption("#panel-tail select[name=level]", "ERROR")
-    await p.waitForSelector("[data-testid=tail-status][data-state=live]")
-    const [low, high] = await ingest([{ source, level: "INFO", message: "filtered out" }, { source, level: "ERROR", message: "kept by the filter" }])
-    await p.waitForSelector(`[data-testid=tail-log] li[data-id="${high}"]`)
-    assert.is(await p.$(`[data-testid=tail-log] li[data-id="${low}"]`), null, "INFO hidden by min level ERROR")
-    await p.selectOption("#panel-tail select[name=level]", "")
-  })
+  await p.selectOption("#panel-tail select[name=level]", "ERROR")
+  await p.waitForSelector("[data-testid=tail-status][data-state=live]")
+  const [low, high] = await ingest([{ source, level: "INFO", message: "filtered out" }, { source, level: "ERROR", message: "kept by the filter" }])
+  await p.waitForSelector(`[data-testid=tail-log] li[data-id="${high}"]`)
+  assert.is(await p.$(`[data-testid=tail-log] li[data-id="${low}"]`), null, "INFO hidden by min level ERROR")
+  await p.selectOption("#panel-tail select[name=level]", "")
+})
 
-  test("an async task submitted from the Tasks panel reaches succeeded with initiated_by, checked_by and handled_by", async () => {
-    const p = need(page, "browser")
-    await tab(p, "tasks")
-    await p.click('#panel-tasks button:has-text("= ?")')
-    await p.waitForSelector("[data-testid=sync-result]")
-    assert.match(await p.textContent("[data-testid=sync-result]") ?? "", `Result 5 handled by ${INSTANCE}`)
-    await p.click('#panel-tasks button:has-text("Submit add")')
-    const row = "[data-testid=tracked-tasks] tbody tr"
-    await p.waitForSelector(`${row} .st-succeeded`, { timeout: 20_000 })
-    const cells = await p.$eval(row, (tr) => ({
-      initiated: tr.querySelector("[data-col=initiated_by]")?.textContent,
-      checked: tr.querySelector("[data-col=checked_by]")?.textContent,
-      handled: tr.querySelector("[data-col=handled_by]")?.textContent,
-      text: tr.textContent
-    }))
-    assert.equal([cells.initiated, cells.checked, cells.handled], [INSTANCE, INSTANCE, INSTANCE])
-    assert.match(cells.text ?? "", "12")
-    await p.click('#panel-tasks button:has-text("Refresh")')
-    await p.waitForSelector("[data-testid=task-list] .st-succeeded")
-    await screenshot(p, "tasks")
-  })
+test("an async task submitted from the Tasks panel reaches succeeded with initiated_by, checked_by and handled_by", async () => {
+  const p = need(page, "browser")
+  await tab(p, "tasks")
+  await p.click('#panel-tasks button:has-text("= ?")')
+  await p.waitForSelector("[data-testid=sync-result]")
+  assert.match(await p.textContent("[data-testid=sync-result]") ?? "", `Result 5 handled by ${INSTANCE}`)
+  await p.click('#panel-tasks button:has-text("Submit add")')
+  const row = "[data-testid=tracked-tasks] tbody tr"
+  await p.waitForSelector(`${row} .st-succeeded`, { timeout: 20_000 })
+  const cells = await p.$eval(row, (tr) => ({
+    initiated: tr.querySelector("[data-col=initiated_by]")?.textContent,
+    checked: tr.querySelector("[data-col=checked_by]")?.textContent,
+    handled: tr.querySelector("[data-col=handled_by]")?.textContent,
+    text: tr.textContent
+  }))
+  assert.equal([cells.initiated, cells.checked, cells.handled], [INSTANCE, INSTANCE, INSTANCE])
+  assert.match(cells.text ?? "", "12")
+  await p.click('#panel-tasks button:has-text("Refresh")')
+  await p.waitForSelector("[data-testid=task-list] .st-succeeded")
+  await screenshot(p, "tasks")
+})
 
-  test("the Queue panel enqueues a message and lists its queue's live counts", async () => {
-    const p = need(page, "browser")
-    await tab(p, "queue")
-    await p.click('#panel-queue button:has-text("Enqueue")')
-    await p.waitForSelector("#panel-queue .result.ok")
-    assert.match(await p.textContent("#panel-queue .result.ok") ?? "", "enqueued: task")
-    await p.waitForSelector("[data-testid=queues] tbody th")
-    const names = await p.$$eval("[data-testid=queues] tbody th", (ths) => ths.map((t) => t.textContent))
-    assert.ok(names.some((n) => n?.startsWith("ui-messages")), `queues listed: ${names.join(", ")}`)
-    await screenshot(p, "queue")
-  })
+test("the Queue panel enqueues a message and lists its queue's live counts", async () => {
+  const p = need(page, "browser")
+  await tab(p, "queue")
+  await p.click('#panel-queue button:has-text("Enqueue")')
+  await p.waitForSelector("#panel-queue .result.ok")
+  assert.match(await p.textContent("#panel-queue .result.ok") ?? "", "enqueued: task")
+  await p.waitForSelector("[data-testid=queues] tbody th")
+  const names = await p.$$eval("[data-testid=queues] tbody th", (ths) => ths.map((t) => t.textContent))
+  assert.ok(names.some((n) => n?.startsWith("ui-messages")), `queues listed: ${names.join(", ")}`)
+  await screenshot(p, "queue")
+})
 
-  test("starting the IO gate shows waiting in Get Logs; writing the message resumes it", async () => {
-    const p = need(page, "browser")
-    await tab(p, "gate")
-    await p.click('#panel-gate button:has-text("Start IO process")')
-    await p.waitForFunction(() => document.querySelector("[data-testid=gate-state]")?.textContent === "waiting for a message")
-    await p.click('#panel-gate button:has-text("Get Logs")')
-    await p.waitForFunction(() => document.querySelector("[data-testid=logs-status]")?.textContent === "waiting")
-    await screenshot(p, "gate")
-    const reply = `carry on ${run}`
-    await p.fill("#panel-gate input[name=message]", reply)
-    await p.click('#panel-gate button:has-text("Send message")')
-    await p.waitForFunction(() => /resumed/.test(document.querySelector("[data-testid=gate-result]")?.textContent ?? ""))
-    await p.waitForFunction(() => document.querySelector("[data-testid=gate-state]")?.textContent === "idle")
-    await p.click('#panel-gate button:has-text("Get Logs")')
-    await p.waitForFunction(() => document.querySelector("[data-testid=logs-status]")?.textContent === "ok")
-    await p.click('#panel-gate button:has-text("Read last message")')
-    await p.waitForFunction((r) => document.querySelector("[data-testid=gate-last]")?.textContent?.includes(r) ?? false, reply)
-  })
+test("starting the IO gate shows waiting in Get Logs; writing the message resumes it", async () => {
+  const p = need(page, "browser")
+  await tab(p, "gate")
+  await p.click('#panel-gate button:has-text("Start IO process")')
+  await p.waitForFunction(() => document.querySelector("[data-testid=gate-state]")?.textContent === "waiting for a message")
+  await p.click('#panel-gate button:has-text("Get Logs")')
+  await p.waitForFunction(() => document.querySelector("[data-testid=logs-status]")?.textContent === "waiting")
+  await screenshot(p, "gate")
+  const reply = `carry on ${run}`
+  await p.fill("#panel-gate input[name=message]", reply)
+  await p.click('#panel-gate button:has-text("Send message")')
+  await p.waitForFunction(() => /resumed/.test(document.querySelector("[data-testid=gate-result]")?.textContent ?? ""))
+  await p.waitForFunction(() => document.querySelector("[data-testid=gate-state]")?.textContent === "idle")
+  await p.click('#panel-gate button:has-text("Get Logs")')
+  await p.waitForFunction(() => document.querySelector("[data-testid=logs-status]")?.textContent === "ok")
+  await p.click('#panel-gate button:has-text("Read last message")')
+  await p.waitForFunction((r) => document.querySelector("[data-testid=gate-last]")?.textContent?.includes(r) ?? false, reply)
+})
 
-  test("the Health panel shows this instance, its Redis broker and every actor", async () => {
-    const p = need(page, "browser")
-    await tab(p, "health")
-    await p.waitForFunction(() => document.querySelector("[data-testid=health-status]")?.textContent !== "…")
-    const text = await p.textContent("#panel-health") ?? ""
-    assert.match(text, INSTANCE)
-    assert.match(text, "Backend redis")
-    const actors = await p.$$eval("[data-testid=actors] tbody th", (ths) => ths.map((t) => t.textContent))
-    for (const name of ["collector", "gate", "worker"]) assert.ok(actors.includes(name), `${name} in ${actors.join(", ")}`)
-    await screenshot(p, "health")
-  })
+test("the Health panel shows this instance, its Redis broker and every actor", async () => {
+  const p = need(page, "browser")
+  await tab(p, "health")
+  await p.waitForFunction(() => document.querySelector("[data-testid=health-status]")?.textContent !== "…")
+  const text = await p.textContent("#panel-health") ?? ""
+  assert.match(text, INSTANCE)
+  assert.match(text, "Backend redis")
+  const actors = await p.$$eval("[data-testid=actors] tbody th", (ths) => ths.map((t) => t.textContent))
+  for (const name of ["collector", "gate", "worker"]) assert.ok(actors.includes(name), `${name} in ${actors.join(", ")}`)
+  await screenshot(p, "health")
+})
 
-  test("the Generator panel pauses and resumes the generator", async () => {
-    const p = need(page, "browser")
-    await tab(p, "generator")
-    await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
-    await p.click('#panel-generator button:has-text("Pause")')
-    await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "paused")
-    await p.click('#panel-generator button:has-text("Run")')
-    await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
-    await screenshot(p, "generator")
-  })
+test("the Generator panel pauses and resumes the generator", async () => {
+  const p = need(page, "browser")
+  await tab(p, "generator")
+  await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
+  await p.click('#panel-generator button:has-text("Pause")')
+  await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "paused")
+  await p.click('#panel-generator button:has-text("Run")')
+  await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
+  await screenshot(p, "generator")
+})
 
-  test("the Traces panel lists recent traces and draws one as a waterfall", async () => {
-    const p = need(page, "browser")
-    await ingest([{ source: `traced-${run}`, level: "INFO", message: "follow me" }])
-    await tab(p, "traces")
-    await p.fill("#panel-traces input[placeholder^=any]", "collector")
-    await p.click('#panel-traces button:has-text("Refresh")')
-    await p.waitForSelector("[data-testid=trace-list] tbody tr button")
-    await p.click("[data-testid=trace-list] tbody tr button")
-    await p.waitForSelector("[data-testid=waterfall] .wbar")
-    const bars = await p.$$eval("[data-testid=waterfall] li", (lis) => lis.length)
-    assert.ok(bars >= 1, `${bars} spans drawn`)
-    await screenshot(p, "traces")
-  })
+test("the Traces panel lists recent traces and draws one as a waterfall", async () => {
+  const p = need(page, "browser")
+  await ingest([{ source: `traced-${run}`, level: "INFO", message: "follow me" }])
+  await tab(p, "traces")
+  await p.fill("#panel-traces input[placeholder^=any]", "collector")
+  await p.click('#panel-traces button:has-text("Refresh")')
+  await p.waitForSelector("[data-testid=trace-list] tbody tr button")
+  await p.click("[data-testid=trace-list] tbody tr button")
+  await p.waitForSelector("[data-testid=waterfall] .wbar")
+  const bars = await p.$$eval("[data-testid=waterfall] li", (lis) => lis.length)
+  assert.ok(bars >= 1, `${bars} spans drawn`)
+  await screenshot(p, "traces")
+})
 
-  test("the tail resumes after the server is killed and restarted, with no missing or repeated event", async () => {
-    const p = need(page, "browser")
-    const s = need(server, "server")
-    await tab(p, "tail")
-    const source = `restart-${run}`
-    const seq = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ source, level: "INFO", message: `seq ${from + i}` }))
-    await ingest(seq(1, 5))
-    await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length === 5, source)
+test("the tail resumes after the server is killed and restarted, with no missing or repeated event", async () => {
+  const p = need(page, "browser")
+  const s = need(server, "server")
+  await tab(p, "tail")
+  const source = `restart-${run}`
+  const seq = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ source, level: "INFO", message: `seq ${from + i}` }))
+  await ingest(seq(1, 5))
+  await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length === 5, source)
 
-    const t0 = Date.now()
-    const mark = (what: string) => process.env.UI_TEST_TIMING && console.log(`    ${Date.now() - t0} ms ${what}`)
-    await s.kill()
-    await p.waitForSelector("[data-testid=tail-status][data-state=reconnecting]")
-    mark("tail reconnecting")
-    await s.restart()
-    mark("server ready again")
-    // Written before the tab reconnects: only a Last-Event-ID replay can deliver these.
-    await ingest(seq(6, 10))
-    await p.waitForSelector("[data-testid=tail-status][data-state=live]", { timeout: 20_000 })
-    mark("tail live")
-    await ingest(seq(11, 12))
-    await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length >= 12, source, { timeout: 20_000 })
-    await p.waitForTimeout(300) // a duplicate would arrive right behind
-    const mine = (await tailRows(p)).filter((r) => r.source === source).map((r) => r.message)
-    assert.equal(mine, seq(1, 12).map((e) => e.message))
-    assert.match(await p.textContent("[data-testid=tail-notices]") ?? "", "reconnected")
-  })
+  const t0 = Date.now()
+  const mark = (what: string) => process.env.UI_TEST_TIMING && console.log(`    ${Date.now() - t0} ms ${what}`)
+  await s.kill()
+  await p.waitForSelector("[data-testid=tail-status][data-state=reconnecting]")
+  mark("tail reconnecting")
+  await s.restart()
+  mark("server ready again")
+  // Written before the tab reconnects: only a Last-Event-ID replay can deliver these.
+  await ingest(seq(6, 10))
+  await p.waitForSelector("[data-testid=tail-status][data-state=live]", { timeout: 20_000 })
+  mark("tail live")
+  await ingest(seq(11, 12))
+  await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length >= 12, source, { timeout: 20_000 })
+  await p.waitForTimeout(300) // a duplicate would arrive right behind
+  const mine = (await tailRows(p)).filter((r) => r.source === source).map((r) => r.message)
+  assert.equal(mine, seq(1, 12).map((e) => e.message))
+  assert.match(await p.textContent("[data-testid=tail-notices]") ?? "", "reconnected")
+})
 
-  test("every panel fits a phone-width screen and labels every control", async () => {
-    const p = need(page, "browser")
-    await p.setViewportSize({ width: 390, height: 844 })
-    for (const id of ["tail", "send", "tasks", "queue", "gate", "generator", "health", "traces"]) {
-      await tab(p, id)
-      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
-      assert.ok(overflow <= 1, `${id} overflows the viewport by ${overflow}px`)
-      const unlabeled = await p.$$eval(`#panel-${id} input, #panel-${id} select, #panel-${id} textarea`, (els) =>
-        els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label")).map((el) => el.outerHTML.slice(0, 80)))
-      assert.equal(unlabeled, [], `${id}: controls without a label`)
-    }
-    await tab(p, "tail")
-    await screenshot(p, "phone")
-    await p.setViewportSize({ width: 1280, height: 900 })
-  })
+test("every panel fits a phone-width screen and labels every control", async () => {
+  const p = need(page, "browser")
+  await p.setViewportSize({ width: 390, height: 844 })
+  for (const id of ["tail", "send", "tasks", "queue", "gate", "generator", "health", "traces"]) {
+    await tab(p, id)
+    const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    assert.ok(overflow <= 1, `${id} overflows the viewport by ${overflow}px`)
+    const unlabeled = await p.$$eval(`#panel-${id} input, #panel-${id} select, #panel-${id} textarea`, (els) =>
+      els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label")).map((el) => el.outerHTML.slice(0, 80)))
+    assert.equal(unlabeled, [], `${id}: controls without a label`)
+  }
+  await tab(p, "tail")
+  await screenshot(p, "phone")
+  await p.setViewportSize({ width: 1280, height: 900 })
+})
 
-  test("the token never appears in a URL and the page raised no script error", () => {
-    assert.ok(requested.length > 10, `${requested.length} requests seen`)
-    assert.equal(requested.filter((u) => u.includes(TOKEN)), [])
-    assert.equal(pageErrors, [])
-  })
-}
+test("the token never appears in a URL and the page raised no script error", () => {
+  assert.ok(requested.length > 10, `${requested.length} requests seen`)
+  assert.equal(requested.filter((u) => u.includes(TOKEN)), [])
+  assert.equal(pageErrors, [])
+})
 
 test.run()

@@ -16,6 +16,8 @@ import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
+import { Metrics } from "../../src/telemetry/metrics.ts"
+import { withStoredTrace } from "../../src/telemetry/traceparent.ts"
 import { handlerFor, type HandlerRequirements } from "./handlers.ts"
 import { bury, handBack, retryLater, startTask, updateTask } from "./scripts/index.ts"
 import { classify, encodeEnvelope, flat, newRecordFields, type Envelope } from "./task.ts"
@@ -103,6 +105,7 @@ export const processLeased = (
       if (Exit.isSuccess(exit)) {
         return update({ status: "succeeded", result: toJson(exit.value), attempts: String(attempt), error: "" }).pipe(
           Effect.zipRight(broker.remove(processing, raw)),
+          Effect.zipRight(Metrics.task(queue, "succeeded")),
           Effect.asVoid
         )
       }
@@ -127,6 +130,8 @@ export const processLeased = (
             yield* update({ dead_entry: "", note })
             yield* Effect.logError("task:dead-letter-cap-reached", { task_id: envelope.id, queue, cap: config.deadLetterMax })
           }
+          yield* Metrics.task(queue, "failed")
+          yield* Metrics.deadLetter(queue)
           yield* Effect.logWarning("task:dead", { task_id: envelope.id, queue, attempts: attempt, permanent })
         })
       }
@@ -134,21 +139,26 @@ export const processLeased = (
       const due = Date.now() + delay
       return update({ status: "retrying", error, attempts: String(attempt), next_attempt_at: String(due) }).pipe(
         Effect.zipRight(broker.run(retryLater, [processing, k.delayed(queue)], [raw, envelopeText, String(due)])),
+        Effect.zipRight(Metrics.taskRetry(queue)),
+        Effect.zipRight(Metrics.task(queue, "retrying")),
         Effect.asVoid
       )
     }
 
-    yield* handleMessage(
+    const startedAt = Date.now()
+    // The attempt continues the trace of the request that queued the task (its envelope's traceparent).
+    yield* withStoredTrace(envelope, handleMessage(
       "worker",
       fiber,
       "task",
       runHandler(envelope, attempt, maxAttempts, queue, config),
-      { task_id: envelope.id, type: envelope.type, queue, attempt }
-    ).pipe(
+      { task_id: envelope.id, type: envelope.type, queue, attempt, instance_id: config.instanceId }
+    )).pipe(
       Effect.onExit((exit) =>
         settle(exit).pipe(
           Effect.retry(settleRetry),
-          Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: envelope.id, queue, error: e.message }))
+          Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: envelope.id, queue, error: e.message })),
+          Effect.zipRight(Metrics.taskDuration(queue, Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed", (Date.now() - startedAt) / 1000))
         )
       ),
       Effect.ignore

@@ -19,6 +19,8 @@ export interface Envelope {
   readonly type: string
   readonly payload: unknown
   readonly created_at: number
+  /** W3C trace context of the request that queued it: the worker's attempt continues that trace. */
+  readonly traceparent?: string | undefined
 }
 
 export type TaskStatus = "queued" | "running" | "retrying" | "succeeded" | "failed"
@@ -28,7 +30,7 @@ export const newTaskId = (): string => randomUUID()
 
 /** Serialize an envelope (field order fixed so equal envelopes are equal strings). */
 export const encodeEnvelope = (e: Envelope): string =>
-  JSON.stringify({ id: e.id, type: e.type, payload: e.payload, created_at: e.created_at })
+  JSON.stringify({ id: e.id, type: e.type, payload: e.payload, created_at: e.created_at, ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }) })
 
 /** What a leased string turned out to be. */
 export type Leased =
@@ -53,7 +55,8 @@ export const classify = (raw: string, now: number, id: () => string = newTaskId)
   if (isObject(parsed)) {
     if (typeof parsed.id === "string" && typeof parsed.type === "string") {
       const created = typeof parsed.created_at === "number" ? parsed.created_at : now
-      return { kind: "envelope", envelope: { id: parsed.id, type: parsed.type, payload: parsed.payload, created_at: created } }
+      const traceparent = typeof parsed.traceparent === "string" ? { traceparent: parsed.traceparent } : {}
+      return { kind: "envelope", envelope: { id: parsed.id, type: parsed.type, payload: parsed.payload, created_at: created, ...traceparent } }
     }
     if (typeof parsed.type === "string" || "type" in parsed) {
       // A raw task: its type and payload are checked by the handler registry (bad ones go to dead).
@@ -82,7 +85,8 @@ export const newRecordFields = (
   initiated_by: options.initiatedBy,
   created_at: String(e.created_at),
   updated_at: String(e.created_at),
-  ...(options.idempotencyKey === undefined ? {} : { idempotency_key: options.idempotencyKey })
+  ...(options.idempotencyKey === undefined ? {} : { idempotency_key: options.idempotencyKey }),
+  ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent })
 })
 
 /** Flatten a record for ARGV (field, value, field, value, …). */

@@ -55,13 +55,17 @@ export const withTraceparent = (traceparent: string | null | undefined) =>
  * entry, e.g. `withStoredTrace(entry.fields, handleMessage(...))`.
  */
 export const withStoredTrace = <A, E, R>(
-  fields: Readonly<Record<string, string | undefined>> | null | undefined,
+  fields: { readonly traceparent?: string | undefined } | null | undefined,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> => withTraceparent(fields?.traceparent)(effect)
 
-/** The `traceparent` of the current span (to store with a stream entry or task record), if any. */
+/**
+ * The `traceparent` of the current span (to store with a stream entry or task
+ * record), if any. Under a route that is the request's server span (an
+ * external parent, which `Effect.currentSpan` would not see).
+ */
 export const currentTraceparent: Effect.Effect<string | undefined> = Effect.map(
-  Effect.currentSpan.pipe(Effect.option),
+  Effect.currentParentSpan.pipe(Effect.option),
   Option.match({ onNone: () => undefined, onSome: (span) => formatTraceparent(span) })
 )
 

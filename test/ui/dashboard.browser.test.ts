@@ -53,7 +53,42 @@ const tailRows = (p: Page) =>
   p.$$eval("[data-testid=tail-log] li[data-id]", (lis) =>
     lis.map((li) => ({ id: li.getAttribute("data-id") ?? "", source: li.querySelector(".src")?.textContent ?? "", message: li.querySelector(".msg")?.textContent ?? "" })))
 
-test.before(async () => {
+/**
+ * Visible text under a selector whose colour against its nearest opaque
+ * background is below WCAG AA (4.5:1). Plain JavaScript in a string: tsx
+ * would wrap named functions in a `__name` helper the page doesn't have.
+ */
+const CONTRAST_PROBLEMS = `(root) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number)
+  const lin = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4 }
+  const lum = (c) => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor)
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c
+    }
+    return [255, 255, 255]
+  }
+  const out = []
+  for (const el of document.querySelectorAll(root + " *, .tabs button")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== "")
+    const box = el.getBoundingClientRect()
+    if (!own || box.width === 0 || box.height === 0) continue
+    const fg = lum(rgb(getComputedStyle(el).color))
+    const bg = lum(background(el))
+    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
+    if (ratio < 4.5) out.push(el.tagName.toLowerCase() + "." + el.className + " '" + el.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2))
+  }
+  return out
+}`
+
+// uvu swallows an error thrown by a `before` hook (it reports 0 passed and no reason): print it.
+test.before(() => setUp().catch((error: unknown) => {
+  console.error("dashboard test set-up failed:", error)
+  throw error
+}))
+
+const setUp = async () => {
   const redis = await sharedRedis()
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-ui-"))
   server = await startServer(await freePort(), {
@@ -68,6 +103,9 @@ test.before(async () => {
     LOG_FILE: join(dir, "app.log"),
     LOG_FREQUENCY: "2",
     HEARTBEAT_MS: "1000",
+    // Small enough that the gap test can outrun it, large enough that the pause test's
+    // 2,100-event burst is still in the stream when the paused tab replays it.
+    TRIM_MAXLEN: "4000",
     APP_LOG_LEVEL: "Warning"
   })
   browser = await launchChromium()
@@ -77,7 +115,7 @@ test.before(async () => {
   page.on("pageerror", (e) => pageErrors.push(e.message))
   await page.goto(`${server.base}/`)
   await page.waitForSelector("[data-testid=tail-status][data-state=live]")
-})
+}
 
 let began = 0
 test.before.each(() => { began = Date.now() })
@@ -137,6 +175,34 @@ test("the live tail colours levels, filters by minimum level, and pauses without
   await p.waitForSelector(`[data-testid=tail-log] li[data-id="${high}"]`)
   assert.is(await p.$(`[data-testid=tail-log] li[data-id="${low}"]`), null, "INFO hidden by min level ERROR")
   await p.selectOption("#panel-tail select[name=level]", "")
+})
+
+test("a pause longer than its buffer detaches the stream and replays the rest from the stream on resume", async () => {
+  const p = need(page, "browser")
+  const source = `burst-${run}`
+  await p.click('#panel-tail button:has-text("Pause")')
+  await ingest(Array.from({ length: 2100 }, (_, i) => ({ source, level: "DEBUG", message: `b ${i + 1}` })))
+  await p.waitForFunction(() => /pause buffer full/.test(document.querySelector("[data-testid=tail-notices]")?.textContent ?? ""))
+  assert.match(await p.textContent("[data-testid=tail-status]") ?? "", "will replay from")
+  await p.click('#panel-tail button:has-text("Resume")')
+  await p.waitForFunction((src) => {
+    const rows = [...document.querySelectorAll("[data-testid=tail-log] li[data-id]")].filter((li) => li.querySelector(".src")?.textContent === src)
+    return rows.at(-1)?.querySelector(".msg")?.textContent === "b 2100"
+  }, source)
+  const mine = (await tailRows(p)).filter((r) => r.source === source).map((r) => Number(r.message.slice(2)))
+  assert.ok(mine.length >= 400, `${mine.length} rows of the burst on screen`)
+  assert.equal(mine, Array.from({ length: mine.length }, (_, i) => 2100 - mine.length + 1 + i), "contiguous, in order, ending at the last event")
+})
+
+test("reconnecting after the stream trimmed past the last seen id shows the distributor's gap notice", async () => {
+  const p = need(page, "browser")
+  await p.click('#panel-tail button:has-text("Disconnect")')
+  await p.waitForSelector("[data-testid=tail-status][data-state=disconnected]")
+  const ids = await ingest(Array.from({ length: 5000 }, (_, i) => ({ source: `trim-${run}`, level: "DEBUG", message: `t ${i}` })))
+  await p.click('#panel-tail button:has-text("Connect")')
+  await p.waitForFunction(() => /gap: .*trimmed/.test(document.querySelector("[data-testid=tail-notices]")?.textContent ?? ""))
+  await p.waitForSelector(`[data-testid=tail-log] li[data-id="${ids.at(-1)}"]`)
+  await p.click('#panel-tail button:has-text("Clear")')
 })
 
 test("an async task submitted from the Tasks panel reaches succeeded with initiated_by, checked_by and handled_by", async () => {
@@ -267,10 +333,27 @@ test("every panel fits a phone-width screen and labels every control", async () 
     const unlabeled = await p.$$eval(`#panel-${id} input, #panel-${id} select, #panel-${id} textarea`, (els) =>
       els.filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute("aria-label")).map((el) => el.outerHTML.slice(0, 80)))
     assert.equal(unlabeled, [], `${id}: controls without a label`)
+    const lowContrast = (await p.evaluate(`(${CONTRAST_PROBLEMS})("#panel-${id}")`)) as Array<string>
+    assert.equal(lowContrast, [], `${id}: text below 4.5:1 contrast`)
   }
   await tab(p, "tail")
   await screenshot(p, "phone")
   await p.setViewportSize({ width: 1280, height: 900 })
+})
+
+test("the tabs are reachable and switchable with the keyboard alone", async () => {
+  const p = need(page, "browser")
+  await tab(p, "tail")
+  await p.focus("#tab-tail")
+  await p.keyboard.press("ArrowRight")
+  await p.waitForSelector("#panel-send", { state: "visible" })
+  assert.is(await p.evaluate(() => document.activeElement?.id), "tab-send")
+  await p.keyboard.press("End")
+  await p.waitForSelector("#panel-traces", { state: "visible" })
+  assert.is(await p.getAttribute("#tab-traces", "aria-selected"), "true")
+  await p.keyboard.press("Home")
+  await p.waitForSelector("#panel-tail", { state: "visible" })
+  assert.is(await p.evaluate(() => document.activeElement?.id), "tab-tail")
 })
 
 test("the token never appears in a URL and the page raised no script error", () => {

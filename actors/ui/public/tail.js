@@ -87,8 +87,9 @@ document.addEventListener("alpine:init", () => {
         this.backoff = 500
       }
       es.onmessage = (m) => this.receive(m.lastEventId, m.data)
-      es.addEventListener("gap", (m) => this.notice("warn", `gap: events before ${this.describe(m.data)} were trimmed from the stream and cannot be replayed`))
-      es.addEventListener("overflow", (m) => this.notice("warn", `overflow: this tab fell behind; resuming from ${this.describe(m.data) || this.lastId}`))
+      // The distributor explains both in `message`; show its words rather than guessing.
+      es.addEventListener("gap", (m) => this.notice("warn", `gap: ${this.describe(m.data, "events were trimmed from the stream before they could be replayed")}`))
+      es.addEventListener("overflow", (m) => this.notice("warn", `overflow: ${this.describe(m.data, "this tab fell behind")} — resuming from ${this.lastId}`))
       es.onerror = () => {
         if (this.es !== es) return
         // Always take over from EventSource's own retry: we reconnect with the newest id we hold.
@@ -111,11 +112,11 @@ document.addEventListener("alpine:init", () => {
     reconnectWithFilters() {
       if (this.wanted) { this.state = "connecting"; this.open() }
     },
-    describe(data) {
+    describe(data, fallback) {
       try {
         const d = JSON.parse(data)
-        return d.last_id ?? d.lastId ?? d.from ?? d.first_id ?? d.requested ?? data
-      } catch { return data }
+        return typeof d.message === "string" ? d.message : fallback
+      } catch { return fallback }
     },
     receive(id, data) {
       if (id && this.lastId && compareIds(id, this.lastId) <= 0) return // replayed: already shown

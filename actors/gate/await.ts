@@ -134,6 +134,10 @@ export const awaitGate = (
         yield* Effect.sleep(BUSY_POLL_MS)
         continue
       }
+      // Our own round, started by an earlier attempt of the same waiter (a retried task): rejoin it.
+      if (view.state === "awaiting" && waiter !== "" && view.waiter === waiter) {
+        return yield* waitForRound(name, view.generation, view.deadline)
+      }
       const started = yield* start(name, options).pipe(
         Effect.map((s): { readonly generation: number; readonly deadline: number | null } | null => s),
         Effect.catchTag("GateBusy", (e) => (whenBusy === "fail" ? Effect.fail(e) : Effect.succeed(null)))

@@ -11,6 +11,7 @@ import { dirname } from "node:path"
 import type { Broker } from "../../src/broker/Broker.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { PermanentFailure } from "../../src/errors.ts"
+import { askHandler } from "../gate/ask.ts"
 
 /** What a handler knows about the attempt it runs. */
 export interface TaskContext {
@@ -89,7 +90,7 @@ const sleep = defineHandler("sleep", SleepPayload, (p, { attempt }) =>
   ))
 
 /** Every task type this build knows. Add yours here. */
-export const taskHandlers: ReadonlyArray<TaskHandler> = [add, message, sleep]
+export const taskHandlers: ReadonlyArray<TaskHandler> = [add, message, sleep, askHandler]
 
 /** Look a handler up by type. */
 export const handlerFor = (type: string): TaskHandler | undefined => taskHandlers.find((h) => h.type === type)

@@ -52,6 +52,29 @@ export const LogEventSchema = Schema.Struct({
 })
 export type LogEvent = typeof LogEventSchema.Type
 
+/**
+ * The common case without the Schema machinery (≈10× cheaper per event): a
+ * well-formed event decodes to exactly what `LogEventSchema` would give;
+ * anything unusual returns undefined and goes through the Schema, which then
+ * names the problem. Metadata must have been checked (`checkMetadata`) first.
+ */
+export const fastDecode = (value: Record<string, unknown>, now: number): LogEvent | undefined => {
+  const { source, level, message, ts_unix_ms: ts, metadata } = value
+  if (typeof source !== "string" || source.length < 1 || source.length > 256) return undefined
+  if (typeof message !== "string" || typeof level !== "string") return undefined
+  const canonical = parseLevel(level)
+  if (canonical === undefined) return undefined
+  if (ts !== undefined && !(typeof ts === "number" && Number.isInteger(ts) && ts >= 0 && ts <= 8.64e15)) return undefined
+  if (metadata !== undefined && (typeof metadata !== "object" || metadata === null || Array.isArray(metadata))) return undefined
+  return {
+    source,
+    level: canonical,
+    message,
+    ts_unix_ms: ts === undefined ? now : ts,
+    ...(metadata === undefined ? {} : { metadata: metadata as Record<string, string | number | boolean> })
+  }
+}
+
 /** An event as read back from the stream. */
 export interface LogRecord {
   readonly id: string

@@ -6,7 +6,7 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { InvalidPayload, PayloadTooLarge, type Issue } from "../../src/errors.ts"
-import { LogEventSchema, type LogEvent } from "./event.ts"
+import { fastDecode, LogEventSchema, type LogEvent } from "./event.ts"
 
 /** How the body is framed, from its Content-Type; null = unsupported. */
 export type BodyKind = "json" | "ndjson" | "sniff"
@@ -151,6 +151,7 @@ const parseUnsafe = (text: string, kind: BodyKind, maxEventBytes: number): Eithe
       return Either.left(new InvalidPayload({ message: "no events in the body", issues: [{ path: "(root)", message: "empty batch" }] }))
     }
     const events: Array<LogEvent> = []
+    const now = Date.now()
     const issues: Array<Issue> = []
     for (let i = 0; i < values.length && issues.length < MAX_ISSUES; i++) {
       const value = values[i]
@@ -162,6 +163,11 @@ const parseUnsafe = (text: string, kind: BodyKind, maxEventBytes: number): Eithe
       // Metadata is checked by hand first: a nested value gets one clear issue naming its key,
       // and the schema never walks (or prints) an arbitrarily deep structure.
       const metadataIssues = checkMetadata((value as Record<string, unknown>).metadata, prefix)
+      const fast = metadataIssues.length === 0 ? fastDecode(value as Record<string, unknown>, now) : undefined
+      if (fast !== undefined) {
+        events.push(fast)
+        continue
+      }
       const result = decodeEvent(metadataIssues.length > 0 ? { ...value, metadata: undefined } : value)
       issues.push(...metadataIssues)
       if (Either.isRight(result)) {

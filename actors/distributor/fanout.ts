@@ -13,6 +13,7 @@ import { Either } from "effect"
 import type { StreamEntry } from "../../src/broker/Broker.ts"
 import { compareIds } from "./ids.ts"
 import { fromFields, levelRank, type Level, type LogRecord } from "../collector/event.ts"
+import { metric } from "../../src/telemetry/metrics.ts"
 
 /** What a subscriber asked for; all present filters must match. */
 export interface Filters {
@@ -85,6 +86,7 @@ export class Fanout {
   /** Queue `entries` for every subscriber they match; decode and encode each entry once. */
   dispatch(entries: ReadonlyArray<StreamEntry>): void {
     if (this.subscribers.size === 0) return
+    const before = this.delivered
     const touched = new Set<Subscriber>()
     for (const entry of entries) {
       const decoded = fromFields(entry.id, entry.fields)
@@ -104,6 +106,7 @@ export class Fanout {
         this.delivered++
         if (subscriber.chunks.length > this.queueLen) {
           subscriber.overflowed = true
+          metric.overflowCloses.unsafeUpdate(1, [])
           subscriber.chunks = []
           subscriber.ids = []
         }
@@ -111,5 +114,6 @@ export class Fanout {
       }
     }
     for (const subscriber of touched) subscriber.wake?.()
+    metric.sseEvents.unsafeUpdate(this.delivered - before, [])
   }
 }

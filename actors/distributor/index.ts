@@ -22,6 +22,8 @@ import { getLogs, parseFilters } from "./logs.ts"
 import { consumeOnce, reclaimOnce, sinkAndAck, type SinkOptions, type SinkState } from "./sinks.ts"
 import { openSubscription, type SubscribeContext } from "./subscribe.ts"
 import { InvalidPayload } from "../../src/errors.ts"
+import { continueStoredTraces } from "../../src/telemetry/continue.ts"
+import { linkStoredTraces } from "../../src/telemetry/traceparent.ts"
 
 export { distributorMetrics } from "./counters.ts"
 
@@ -55,7 +57,9 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
     const entries = yield* broker.readAfter(stream, tailId, { count: TAIL_COUNT, blockMs: config.blockMs })
     if (entries.length > 0) {
       tailId = entries[entries.length - 1].id
-      fanout.dispatch(entries)
+      // Each sampled entry's trace gets a fanout span: ingest → stream → SSE delivery is one trace.
+      const attrs = { subscribers: fanout.subscribers.size, instance_id: config.instanceId }
+      yield* continueStoredTraces("distributor.fanout", entries, attrs, Effect.sync(() => fanout.dispatch(entries)))
     }
   }))
   const subscribe: SubscribeContext = {
@@ -93,7 +97,11 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   yield* supervise("distributor", "consumer", Effect.gen(function*() {
     const entries = yield* consumeOnce(sinkOptions, sinkState)
     if (entries.length > 0) {
-      yield* handleMessage("distributor", "consumer", "sink", sinkAndAck(sinkOptions, entries), { entries: entries.length }, entries.length)
+      // The batch span links every entry's trace; each sampled entry also gets a sink span in its own trace.
+      const traced = linkStoredTraces(entries.map((e) => e.fields)).pipe(
+        Effect.zipRight(continueStoredTraces("distributor.sink", entries, { instance_id: config.instanceId }, sinkAndAck(sinkOptions, entries)))
+      )
+      yield* handleMessage("distributor", "consumer", "sink", traced, { entries: entries.length }, entries.length)
     }
   }))
   // Jittered, so replicas do not sweep in step; often enough that an idle entry waits at most ~1.5 × PENDING_IDLE_MS.

@@ -9,6 +9,7 @@
 import { Effect, Either } from "effect"
 import { Broker, type ClaimedEntry, type StreamEntry } from "../../src/broker/Broker.ts"
 import { StreamUnavailable } from "../../src/errors.ts"
+import { Metrics } from "../../src/telemetry/metrics.ts"
 import { fromFields } from "../collector/event.ts"
 import type { Archive } from "./archive.ts"
 import { countEvent, countTotal } from "./counters.ts"
@@ -79,6 +80,7 @@ export const sinkAndAck = (options: SinkOptions, entries: ReadonlyArray<StreamEn
     const broker = yield* Broker
     const ok = yield* sink(options, entries)
     if (ok.length > 0) yield* broker.ack(options.stream, options.group, ok)
+    if (ok.length > 0) yield* Metrics.delivered("sinks", ok.length)
     for (const id of ok) lastErrors.delete(id)
     return ok.length
   })
@@ -131,6 +133,7 @@ export const reclaimOnce = (options: SinkOptions) =>
         yield* broker.ack(options.stream, options.group, dead.map((e) => e.id))
         for (const e of dead) lastErrors.delete(e.id)
         countTotal("dead", dead.length)
+        yield* Metrics.streamDeadLetter(dead.length)
         yield* Effect.logWarning("entry:dead", { count: dead.length, first: dead[0].id })
       }
       if (retry.length > 0) {

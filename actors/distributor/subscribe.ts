@@ -45,48 +45,90 @@ const encodeReplay = (entries: ReadonlyArray<StreamEntry>, filters: Filters): st
   return text
 }
 
+/**
+ * One subscriber's connection: at most one write in flight, and every wait
+ * also wakes on overflow, abort and shutdown, so a client that stops reading
+ * can stall its own writes but never this code.
+ */
+class Connection {
+  closed = false
+  inflight = false
+  lastWriteAt = Date.now()
+  lastDelivered: string | null
+  readonly stream: SSEStreamingApi
+  readonly subscriber: Subscriber
+
+  constructor(stream: SSEStreamingApi, subscriber: Subscriber, resumeFrom: string | null) {
+    this.stream = stream
+    this.subscriber = subscriber
+    this.lastDelivered = resumeFrom
+  }
+
+  get stopped(): boolean {
+    return this.closed || this.stream.aborted || this.subscriber.overflowed
+  }
+
+  write(text: string): void {
+    this.inflight = true
+    this.lastWriteAt = Date.now()
+    void this.stream.write(text).then(() => {
+      this.inflight = false
+      this.subscriber.wake?.()
+    })
+  }
+
+  /** Sleep until woken (new events, write done, overflow, abort, shutdown) or `ms` pass. */
+  wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.subscriber.wake = null
+        resolve()
+      }
+      const timer = setTimeout(done, Math.max(1, ms))
+      this.subscriber.wake = done
+    })
+  }
+
+  /** Wait for the write in flight; false if the connection must stop instead. */
+  async settle(heartbeatMs: number): Promise<boolean> {
+    while (this.inflight && !this.stopped) await this.wait(heartbeatMs)
+    return !this.stopped
+  }
+}
+
 /** Open the SSE stream for one subscriber. `resumeFrom` is a validated stream id or null. */
 export const openSubscription = (
   c: Context<AppEnv>, ctx: SubscribeContext, filters: Filters, resumeFrom: string | null, onClosed: () => void
 ) =>
   streamSSE(c, async (stream: SSEStreamingApi) => {
-    let closed = false
-    let subscriber: Subscriber | null = ctx.fanout.add(filters)
-    const self = subscriber
-    const wakeNow = () => self.wake?.()
-    stream.onAbort(() => {
-      closed = true
-      wakeNow()
-    })
-    void ctx.shutdown.then(() => {
-      closed = true
-      wakeNow()
-    })
-    let lastDelivered: string | null = resumeFrom
+    const connection = new Connection(stream, ctx.fanout.add(filters), resumeFrom)
+    const stop = () => {
+      connection.closed = true
+      connection.subscriber.wake?.()
+    }
+    stream.onAbort(stop)
+    void ctx.shutdown.then(stop)
     try {
       // A comment first, so proxies and clients see the response start at once.
-      await stream.write(`: connected\nretry: 2000\n\n`)
-      if (resumeFrom !== null) lastDelivered = await replay(stream, ctx, self, filters, resumeFrom, () => closed)
-      await pump(stream, ctx, self, () => closed, (id) => {
-        lastDelivered = id
-      }, () => lastDelivered)
+      connection.write(`: connected\nretry: 2000\n\n`)
+      if (resumeFrom !== null) await replay(connection, ctx, filters, resumeFrom)
+      await pump(connection, ctx)
     } catch (error) {
-      // The broker failed during replay: say so; the client reconnects with its Last-Event-ID.
-      if (!closed) await stream.write(sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error"))
+      // The broker failed during replay: say so and end; the client reconnects with its Last-Event-ID.
+      if (!connection.closed) connection.write(sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error"))
     } finally {
-      ctx.fanout.remove(self)
-      subscriber = null
+      ctx.fanout.remove(connection.subscriber)
       onClosed()
     }
   })
 
-/** Replay entries after `from`, then drop queued live events already replayed. Returns the last id written. */
-const replay = async (
-  stream: SSEStreamingApi, ctx: SubscribeContext, subscriber: Subscriber, filters: Filters, from: string, isClosed: () => boolean
-): Promise<string> => {
+/** Replay entries after `from`, then drop queued live events already replayed. */
+const replay = async (connection: Connection, ctx: SubscribeContext, filters: Filters, from: string): Promise<void> => {
+  const { subscriber } = connection
   const first = await ctx.firstId()
   if (first !== null && from !== "0-0" && compareIds(from, first) < 0) {
-    await stream.write(sseEvent(null, {
+    connection.write(sseEvent(null, {
       requested: from,
       first_available: first,
       message: `events after ${from} up to ${first} were trimmed from the stream (TRIM_MAXLEN); replaying from ${first}`
@@ -94,12 +136,13 @@ const replay = async (
   }
   let cursor = from
   for (;;) {
-    if (isClosed()) return cursor
+    if (!(await connection.settle(ctx.heartbeatMs))) return
     const page = await ctx.rangeAfter(cursor, REPLAY_PAGE)
     if (page.length === 0) break
     cursor = page[page.length - 1].id
     const text = encodeReplay(page, filters)
-    if (text !== "") await stream.write(text)
+    if (text !== "") connection.write(text)
+    connection.lastDelivered = cursor
     if (page.length < REPLAY_PAGE) break
   }
   // Live events that arrived during the replay and were replayed already are dropped here;
@@ -111,56 +154,34 @@ const replay = async (
     subscriber.ids = subscriber.ids.slice(keep)
     subscriber.chunks = subscriber.chunks.slice(keep)
   }
-  return cursor
 }
 
 /** Write queued events (one chunk per wake-up), heartbeats, and finally `overflow` if the queue overflowed. */
-const pump = async (
-  stream: SSEStreamingApi, ctx: SubscribeContext, subscriber: Subscriber, isClosed: () => boolean,
-  delivered: (id: string) => void, lastDelivered: () => string | null
-): Promise<void> => {
-  let inflight = false
-  let lastWriteAt = Date.now()
-  const write = (text: string) => {
-    inflight = true
-    lastWriteAt = Date.now()
-    void stream.write(text).then(() => {
-      inflight = false
-      subscriber.wake?.()
-    })
-  }
-  while (!isClosed() && !stream.aborted) {
+const pump = async (connection: Connection, ctx: SubscribeContext): Promise<void> => {
+  const { subscriber, stream } = connection
+  while (!connection.closed && !stream.aborted) {
     if (subscriber.overflowed) {
-      const last = lastDelivered()
-      // Queued behind any pending write; close() then ends the response once the client has read it all.
+      const last = connection.lastDelivered
+      // Queued behind any pending write; the response ends once the client has read it all.
       void stream.write(sseEvent(last, {
         last_id: last,
         message: `subscriber queue exceeded SUBSCRIBER_QUEUE_LEN (${ctx.queueLen}); reconnect with Last-Event-ID ${last ?? "(none)"} to resume`
       }, "overflow"))
-      void stream.close()
       return
     }
-    if (!inflight && subscriber.chunks.length > 0) {
+    if (!connection.inflight && subscriber.chunks.length > 0) {
       const text = subscriber.chunks.length === 1 ? subscriber.chunks[0] : subscriber.chunks.join("")
-      delivered(subscriber.ids[subscriber.ids.length - 1])
+      connection.lastDelivered = subscriber.ids[subscriber.ids.length - 1]
       subscriber.chunks = []
       subscriber.ids = []
-      write(text)
+      connection.write(text)
       continue
     }
-    const idle = Date.now() - lastWriteAt
-    if (!inflight && idle >= ctx.heartbeatMs) {
-      write(`: heartbeat\n\n`)
+    const idle = Date.now() - connection.lastWriteAt
+    if (!connection.inflight && idle >= ctx.heartbeatMs) {
+      connection.write(`: heartbeat\n\n`)
       continue
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, Math.max(1, ctx.heartbeatMs - idle))
-      function done() {
-        clearTimeout(timer)
-        subscriber.wake = null
-        resolve()
-      }
-      subscriber.wake = done
-    })
+    await connection.wait(connection.inflight ? ctx.heartbeatMs : ctx.heartbeatMs - idle)
   }
 }

@@ -6,6 +6,7 @@
 import { test } from "uvu"
 import * as assert from "uvu/assert"
 import { parse } from "csv-parse/sync"
+import { Buffer } from "node:buffer"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -17,25 +18,34 @@ import { RotatingFile } from "../../actors/generator/rotating-file.ts"
 
 const MB = 1_048_576
 
+/** A pool of real formatted lines per format, reused cyclically: rotation cares about bytes, not variety. */
+const pools = new Map<OutputFormat, Array<string>>()
+const pool = (format: OutputFormat): Array<string> => {
+  let lines = pools.get(format)
+  if (lines === undefined) {
+    const next = sessionSource(makePrng("files"))
+    lines = Array.from({ length: 3000 }, (_, seq) =>
+      formatLine(format, "[%(asctime)s] %(levelname)s: %(message)s", { seq, ts: Date.now(), event: next() } satisfies Emitted, 1))
+    pools.set(format, lines)
+  }
+  return lines
+}
+
 /** Write about `bytes` of generated lines in `format`; returns the directory and how many lines were written. */
 const writeLogs = (format: OutputFormat, bytes: number) => {
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-rot-"))
   const file = new RotatingFile({ path: join(dir, "app.log"), maxBytes: MB, backups: 3, header: () => (format === "csv" ? csvHeader() : null) })
-  const next = sessionSource(makePrng("files"))
+  const lines = pool(format)
   let written = 0
-  let seq = 0
+  let count = 0
   while (written < bytes) {
-    const batch: Array<string> = []
-    for (let i = 0; i < 200; i++) {
-      const e: Emitted = { seq: seq++, ts: Date.now(), event: next() }
-      const line = formatLine(format, "[%(asctime)s] %(levelname)s: %(message)s", e, 1)
-      batch.push(line)
-      written += Buffer.byteLength(line)
-    }
+    const batch = lines.slice(count % lines.length, (count % lines.length) + 200)
+    for (const line of batch) written += Buffer.byteLength(line)
+    count += batch.length
     file.writeLines(batch)
   }
   file.close()
-  return { dir, lines: seq }
+  return { dir, lines: count }
 }
 
 for (const format of ["plain", "json", "csv"] as const) {

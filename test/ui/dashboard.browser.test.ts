@@ -106,6 +106,8 @@ const setUp = async () => {
     // Small enough that the gap test can outrun it, large enough that the pause test's
     // 2,100-event burst is still in the stream when the paused tab replays it.
     TRIM_MAXLEN: "4000",
+    // One dead task reaches the cap, so the Queue panel's warning can be seen.
+    DEAD_LETTER_MAX: "1",
     APP_LOG_LEVEL: "Warning"
   })
   browser = await launchChromium()
@@ -144,6 +146,13 @@ test("an event sent from the Send panel is refused without the token, accepted w
   assert.match(result, /202 accepted 1: \d+-\d+/)
   const id = /(\d+-\d+)/.exec(result)?.[1]
   await screenshot(p, "send")
+
+  await p.fill("#panel-send textarea[name=ndjson]", '{"source":"a","level":"INFO","message":"fine"}\n{"source":"","level":"LOUD","message":"bad"}')
+  await p.click('#panel-send button:has-text("Send batch")')
+  await p.waitForSelector("[data-testid=send-result].err")
+  const error = await p.textContent("[data-testid=send-result]") ?? ""
+  assert.match(error, "400 InvalidPayload")
+  assert.match(error, /• \S*1\S*(source|level)/, `the bad line and field are named: ${error}`)
 
   await tab(p, "tail")
   await p.waitForSelector(`[data-testid=tail-log] li[data-id="${id}"]`)
@@ -227,6 +236,35 @@ test("an async task submitted from the Tasks panel reaches succeeded with initia
   await screenshot(p, "tasks")
 })
 
+test("a dead task shows its error inline, the Queue panel warns at the dead-letter cap, and Retry requeues it", async () => {
+  const p = need(page, "browser")
+  await tab(p, "tasks")
+  await p.click('#panel-tasks summary:has-text("Other task types")')
+  await p.selectOption("#panel-tasks select[name=task-type]", "sleep")
+  await p.fill("#panel-tasks textarea[name=payload]", '{"ms": 0, "always_fail": true, "permanent": true}')
+  await p.click('#panel-tasks button:has-text("Submit task")')
+  await p.waitForSelector("[data-testid=tracked-tasks] tbody tr:first-of-type .st-failed", { timeout: 20_000 })
+  const taskId = await p.getAttribute("[data-testid=tracked-tasks] tbody tr:first-of-type", "data-task") ?? ""
+  await p.selectOption("#panel-tasks select[name=status]", "failed")
+  const listed = `[data-testid=task-list] tr[data-task="${taskId}"]`
+  await p.waitForSelector(listed)
+  assert.ok((await p.textContent(`${listed} .err`) ?? "").length > 0, "the error is shown in the row")
+  await screenshot(p, "tasks-dead")
+
+  await tab(p, "queue")
+  await p.waitForSelector("[data-testid=queues] [role=alert]:visible")
+  assert.match(await p.textContent("[data-testid=queues]") ?? "", "dead-letter cap reached")
+  await screenshot(p, "queue")
+
+  await tab(p, "tasks")
+  const retried = p.waitForResponse((r) => r.url().endsWith(`/api/tasks/${taskId}/retry`))
+  await p.click(`${listed} button:has-text("Retry")`)
+  const response = await retried
+  assert.is(response.status(), 202)
+  assert.is(((await response.json()) as { status: string }).status, "queued")
+  await p.selectOption("#panel-tasks select[name=status]", "")
+})
+
 test("the Queue panel enqueues a message and lists its queue's live counts", async () => {
   const p = need(page, "browser")
   await tab(p, "queue")
@@ -236,7 +274,6 @@ test("the Queue panel enqueues a message and lists its queue's live counts", asy
   await p.waitForSelector("[data-testid=queues] tbody th")
   const names = await p.$$eval("[data-testid=queues] tbody th", (ths) => ths.map((t) => t.textContent))
   assert.ok(names.some((n) => n?.startsWith("ui-messages")), `queues listed: ${names.join(", ")}`)
-  await screenshot(p, "queue")
 })
 
 test("starting the IO gate shows waiting in Get Logs; writing the message resumes it", async () => {

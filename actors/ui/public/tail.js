@@ -99,7 +99,7 @@ document.addEventListener("alpine:init", () => {
         this.state = "reconnecting"
         this.reconnects++
         this.retryTimer = setTimeout(() => this.open(), this.backoff)
-        this.backoff = Math.min(this.backoff * 2, 5000)
+        this.backoff = Math.min(this.backoff * 2, 3000)
       }
     },
     disconnect() {

@@ -127,7 +127,7 @@ export const subscribe = async (app: Hono<AppEnv>, query = "", headers: Record<s
   sseClient(await app.request(`/subscribe${query}`, { headers }))
 
 /** The `subscribers` gauge of the distributor, from /debug/actors. */
-export const subscriberGauge = async (fetcher: (path: string) => Promise<Response>): Promise<number> => {
+export const subscriberGauge = async (fetcher: (path: string) => Response | Promise<Response>): Promise<number> => {
   const body = (await (await fetcher("/debug/actors")).json()) as { actors: Array<{ name: string; gauges: Record<string, number> }> }
   return body.actors.find((a) => a.name === "distributor")?.gauges.subscribers ?? -1
 }

@@ -7,9 +7,10 @@
  * is lost between "awaiting" and "waiter ready".
  */
 import { Effect } from "effect"
-import { Broker } from "../../src/broker/Broker.ts"
+import { Broker, type BrokerService } from "../../src/broker/Broker.ts"
 import type { AppConfig } from "../../src/config.ts"
 import type { GateBusy, StreamUnavailable } from "../../src/errors.ts"
+import { timeGateWait } from "../../src/telemetry/metrics.ts"
 import { expire, type GateView, keysOf, readGate, start } from "./state.ts"
 
 /** How a wait ended. */
@@ -46,12 +47,27 @@ export const parseInboxItem = (item: string): { generation: number; at: number; 
   return { generation: Number(item.slice(0, a)), at: Number(item.slice(a + 1, b)), message: item.slice(b + 1) }
 }
 
+/** An older round's message younger than this may still have a live waiter (between two of its takes): keep it. */
+const STALE_AFTER_MS = 3 * SLICE_MS
+
+/**
+ * An item for an older round. If it is recent, its own waiter may be about to
+ * take it: put it back and pause briefly so that waiter can. If it is old,
+ * nobody is coming for it: drop it.
+ */
+const settleStale = (broker: BrokerService, inbox: string, item: string | null) => {
+  if (item === null) return Effect.void
+  const parsed = parseInboxItem(item)
+  if (parsed === null || Date.now() - parsed.at > STALE_AFTER_MS) return Effect.void
+  return broker.push(inbox, [item]).pipe(Effect.zipRight(Effect.sleep(25)))
+}
+
 /** Wait for round `generation` of gate `name` to be answered or to time out. */
 export const waitForRound = (name: string, generation: number, deadline: number | null) =>
   Effect.gen(function*() {
     const broker = yield* Broker
     const { inbox } = yield* keysOf(name)
-    // An item for an older round that nobody took: drop it. For a newer round: ours is over, leave it.
+    // An item for a newer round: ours is over, leave it for that round's waiter.
     const accept = (item: string | null): GateOutcome | "stale" | null => {
       if (item === null) return null
       const parsed = parseInboxItem(item)
@@ -59,6 +75,7 @@ export const waitForRound = (name: string, generation: number, deadline: number 
       if (parsed.generation > generation) return { _tag: "Superseded", generation }
       return { _tag: "Message", message: parsed.message, at: parsed.at, generation }
     }
+    const putBack = (item: string | null) => (item === null ? Effect.void : broker.push(inbox, [item]))
     for (;;) {
       const now = Date.now()
       if (deadline !== null && now >= deadline && (yield* expire(name, generation))) {
@@ -67,17 +84,22 @@ export const waitForRound = (name: string, generation: number, deadline: number 
       const slice = deadline === null ? SLICE_MS : Math.max(1, Math.min(SLICE_MS, deadline - now))
       const item = yield* broker.take(inbox, slice)
       const got = accept(item)
-      if (got === "stale") continue
+      if (got === "stale") {
+        yield* settleStale(broker, inbox, item)
+        continue
+      }
       if (got !== null) {
-        if (got._tag === "Superseded" && item !== null) yield* broker.push(inbox, [item])
+        if (got._tag === "Superseded") yield* putBack(item)
         return got
       }
       const view = yield* readGate(name)
       if (view.generation === generation && view.state === "awaiting") continue
       // The round ended: its message may have landed just after our take gave up.
-      const late = accept(yield* broker.take(inbox, 0))
-      if (late !== null && late !== "stale") {
-        if (late._tag === "Superseded") continue
+      const lateItem = yield* broker.take(inbox, 0)
+      const late = accept(lateItem)
+      if (late === "stale") yield* settleStale(broker, inbox, lateItem)
+      else if (late !== null) {
+        if (late._tag === "Superseded") yield* putBack(lateItem)
         return late
       }
       if (view.generation === generation && view.outcome === "timeout") return { _tag: "Timeout", generation } as GateOutcome
@@ -102,7 +124,13 @@ const unclaimed = (name: string, view: GateView, waiter: string) =>
       const item = yield* broker.take(inbox, 0)
       if (item === null) return null
       const parsed = parseInboxItem(item)
-      if (parsed === null || parsed.generation < view.generation) continue
+      if (parsed === null) continue
+      if (parsed.generation < view.generation) {
+        // Another round's leftover: settle it, and look again on the next check rather than spin here.
+        yield* settleStale(broker, inbox, item)
+        if (Date.now() - parsed.at <= STALE_AFTER_MS) return null
+        continue
+      }
       if (parsed.generation > view.generation) {
         // A newer round's message: not ours to take; put it back for its waiter.
         yield* broker.push(inbox, [item])
@@ -146,4 +174,7 @@ export const awaitGate = (
       // Someone else's round: start ours when it ends.
       yield* Effect.sleep(BUSY_POLL_MS)
     }
-  }).pipe(Effect.withSpan("gate.await", { attributes: { gate: name } }))
+  }).pipe(
+    timeGateWait(name, (outcome) => outcome?._tag ?? "none"),
+    Effect.withSpan("gate.await", { attributes: { gate: name } })
+  )

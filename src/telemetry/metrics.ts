@@ -85,3 +85,20 @@ export const recordHttp = (method: string, route: string, status: number, second
 
 /** Sync form of `Metrics.ingestRejected` for the HTTP middleware. */
 export const recordIngestRejected = (reason: string) => metric.ingestRejected.unsafeUpdate(1, [label("reason", reason)])
+
+/**
+ * Time a gate wait and count its outcome (`fluxgate_gate_waits_total{gate,outcome}`,
+ * `fluxgate_gate_wait_seconds{gate}`): `outcomeOf` names a result (message,
+ * timeout, …); a `GateBusy` failure counts as `refused`, any other as `error`.
+ */
+export const timeGateWait = <A, E, R>(gate: string, outcomeOf: (a: A) => string) => (effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    const start = Date.now()
+    return effect.pipe(
+      Effect.tapBoth({
+        onSuccess: (a) => Metrics.gateWait(gate, outcomeOf(a).toLowerCase(), (Date.now() - start) / 1000),
+        onFailure: (e) =>
+          Metrics.gateWait(gate, typeof e === "object" && e !== null && "_tag" in e && e._tag === "GateBusy" ? "refused" : "error")
+      })
+    )
+  })

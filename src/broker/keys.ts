@@ -47,6 +47,8 @@ export interface Keys {
   readonly gateInbox: (name: string) => string
   /** Short-lived trace index (spans shared across processes). */
   readonly trace: (traceId: string) => string
+  /** A scratch key the Redis broker writes and reads (with a short TTL) to measure a round trip. */
+  readonly diagnostics: (id: string) => string
 }
 
 /** Key names for one deployment (`KEY_PREFIX`); tests pass a unique prefix each. */
@@ -68,6 +70,7 @@ export const keys = (prefix: string): Keys => {
     heartbeat: (consumer) => `${own}:heartbeat:${consumer}`,
     gate: (name) => `${own}:gate:${name}`,
     gateInbox: (name) => `${own}:gate:${name}:inbox`,
-    trace: (traceId) => `${own}:trace:${traceId}`
+    trace: (traceId) => `${own}:trace:${traceId}`,
+    diagnostics: (id) => `${own}:diagnostics:${id}`
   }
 }

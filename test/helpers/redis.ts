@@ -77,8 +77,11 @@ export const startRedis = async (extraArgs: ReadonlyArray<string> = []): Promise
   await launch()
   const kill = async () => {
     const proc = child
-    if (!proc || proc.exitCode !== null) return
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return
     const exited = new Promise((r) => proc.once("exit", r))
+    // The child is unref'd, so with nothing else pending the loop could exit (or uvu
+    // report "Exiting early") before the exit is reaped; hold a ref while waiting.
+    proc.ref()
     proc.kill("SIGKILL")
     await exited
   }

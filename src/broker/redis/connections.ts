@@ -1,0 +1,184 @@
+/**
+ * @module broker/redis/connections — the two kinds of Redis connection the
+ * broker holds, and how they are opened and closed.
+ *
+ * - One **command** connection for every non-blocking operation. It has no
+ *   offline queue and few retries, so while Redis is down a call fails at once
+ *   with `StreamUnavailable` (→ 503 + Retry-After) instead of queueing.
+ * - A small **pool of blocking** connections, one per in-flight blocking call
+ *   (BLMOVE, BRPOP, XREAD[GROUP] BLOCK), because a blocked connection cannot
+ *   serve anything else. Each call races a watchdog; a connection whose call
+ *   was interrupted, timed out or failed is disconnected and never reused.
+ */
+import { Duration, Effect, Exit, Pool, type Scope } from "effect"
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
+import type { StreamUnavailable } from "../../errors.ts"
+import { describeAddress, type RedisAddress } from "./address.ts"
+import { makeAttempt, unavailable, type Attempt } from "./failure.ts"
+
+/** A standalone connection or a cluster client; every command goes through `call`, which both route. */
+export type Client = Redis | Cluster
+
+/** What the connection code needs to know. */
+export interface ConnectionSettings {
+  readonly address: RedisAddress
+  /** Seed nodes; when present the broker talks Redis Cluster. */
+  readonly clusterNodes: ReadonlyArray<RedisAddress> | undefined
+  readonly connectTimeoutMs: number
+  /** Upper bound for one non-blocking command, so a half-open socket cannot hang a caller. */
+  readonly commandTimeoutMs: number
+  /** Most blocking connections open at once; further blocking calls wait for one. */
+  readonly blockingConnections: number
+  /** Added to a blocking call's own timeout before the watchdog gives up on the connection. */
+  readonly watchdogMarginMs: number
+}
+
+type Role = "command" | "blocking"
+
+const roleOptions = (role: Role, settings: ConnectionSettings): RedisOptions =>
+  role === "command"
+    ? {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: settings.commandTimeoutMs
+    }
+    : {
+      // A blocking call legitimately outlives any per-command budget; the watchdog
+      // bounds it instead. No reconnects: ioredis would re-send an unanswered BLMOVE
+      // on the new socket behind our back, and the pool replaces dead connections anyway.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: null
+    }
+
+const create = (role: Role, settings: ConnectionSettings): Client => {
+  const { address } = settings
+  const shared: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: settings.connectTimeoutMs,
+    connectionName: `fluxgate-${role}`,
+    ...(address.username === undefined ? {} : { username: address.username }),
+    ...(address.password === undefined ? {} : { password: address.password }),
+    ...(address.tls ? { tls: { servername: address.host } } : {}),
+    ...roleOptions(role, settings)
+  }
+  const reconnect = role === "command" ? (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000) : () => null
+  if (settings.clusterNodes && settings.clusterNodes.length > 0) {
+    const { enableOfflineQueue, lazyConnect, ...redisOptions } = shared
+    const options: ClusterOptions = {
+      lazyConnect,
+      enableOfflineQueue,
+      clusterRetryStrategy: reconnect,
+      redisOptions
+    }
+    return new Cluster(settings.clusterNodes.map(({ host, port }) => ({ host, port })), options)
+  }
+  return new Redis({ ...shared, host: address.host, port: address.port, db: address.db, retryStrategy: reconnect })
+}
+
+/**
+ * Close a client. The command connection says QUIT so replies in flight still
+ * arrive; a blocking one is cut with `disconnect()` because QUIT would queue
+ * behind the pending BLOCK and stall shutdown for the whole block time.
+ */
+const release = (role: Role, client: Client): Effect.Effect<void> =>
+  role === "blocking" || client.status !== "ready"
+    ? Effect.sync(() => client.disconnect())
+    : Effect.tryPromise(() => client.quit()).pipe(
+      Effect.timeout("1 second"),
+      Effect.ignore,
+      Effect.ensuring(Effect.sync(() => client.disconnect()))
+    )
+
+/**
+ * Open a client in the current scope: lazyConnect plus an explicit `connect()`
+ * so a wrong address fails the Layer instead of retrying silently forever.
+ */
+const open = (role: Role, settings: ConnectionSettings): Effect.Effect<Client, StreamUnavailable, Scope.Scope> => {
+  const address = describeAddress(settings.address)
+  return Effect.gen(function*() {
+    // connect() rejects with a bare "Connection is closed."; the reason (ECONNREFUSED,
+    // ENOTFOUND, WRONGPASS) only arrives as an 'error' event, so keep the last one.
+    let lastError: unknown = undefined
+    const client = yield* Effect.acquireRelease(Effect.sync(() => {
+      const client = create(role, settings)
+      // Without a listener ioredis logs "Unhandled error event" on every reconnect
+      // attempt; the failures themselves reach callers as rejected commands.
+      client.on("error", (error: unknown) => {
+        lastError = error
+      })
+      if (client instanceof Cluster) client.on("node error", (error: unknown) => (lastError = error))
+      return client
+    }), (client) => release(role, client))
+    yield* Effect.tryPromise({
+      try: () => client.connect(),
+      catch: (cause) => unavailable(address, `connect (${role})`, lastError ?? cause)
+    }).pipe(
+      Effect.timeoutFail({
+        duration: Duration.millis(settings.connectTimeoutMs + 500),
+        onTimeout: () => unavailable(address, `connect (${role})`, `no answer within ${settings.connectTimeoutMs} ms`)
+      }),
+      // The client would keep reconnecting in the background after a failed connect.
+      Effect.tapError(() => Effect.sync(() => client.disconnect()))
+    )
+    return client
+  })
+}
+
+/** The broker's connections plus the helpers every operation file uses. */
+export interface Connections {
+  /** `redis://host:port[/db]` without credentials, for messages. */
+  readonly address: string
+  readonly mode: "standalone" | "cluster"
+  /** The fail-fast command connection. */
+  readonly command: Client
+  /** Run an ioredis call, mapping rejections to `StreamUnavailable`. */
+  readonly attempt: Attempt
+  /**
+   * Run one blocking call on a pooled connection of its own, for at most
+   * `blockMs` + the watchdog margin. Unless it succeeds, the connection is
+   * disconnected and dropped: an interrupted BLMOVE may still be pending
+   * server-side, and only closing the socket cancels it.
+   */
+  readonly blocking: <A>(
+    operation: string,
+    blockMs: number,
+    run: (client: Client) => Promise<A>
+  ) => Effect.Effect<A, StreamUnavailable>
+}
+
+/** Open the command connection and the (lazily filled) blocking pool in the current scope. */
+export const makeConnections = (settings: ConnectionSettings): Effect.Effect<Connections, StreamUnavailable, Scope.Scope> =>
+  Effect.gen(function*() {
+    const address = describeAddress(settings.address)
+    const attempt = makeAttempt(address)
+    const command = yield* open("command", settings)
+    const pool = yield* Pool.makeWithTTL({
+      acquire: open("blocking", settings),
+      min: 0,
+      max: settings.blockingConnections,
+      timeToLive: "30 seconds"
+    })
+    const blocking = <A>(operation: string, blockMs: number, run: (client: Client) => Promise<A>) =>
+      Effect.scoped(Effect.gen(function*() {
+        const client = yield* Pool.get(pool)
+        const watchdogMs = blockMs + settings.watchdogMarginMs
+        return yield* attempt(operation, () => run(client)).pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(watchdogMs),
+            onTimeout: () => unavailable(address, operation, `no reply within ${watchdogMs} ms (watchdog)`)
+          }),
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.void
+              : Effect.sync(() => client.disconnect()).pipe(Effect.zipRight(Pool.invalidate(pool, client)))
+          )
+        )
+      }))
+    return {
+      address,
+      mode: settings.clusterNodes && settings.clusterNodes.length > 0 ? "cluster" : "standalone",
+      command,
+      attempt,
+      blocking
+    } satisfies Connections
+  })

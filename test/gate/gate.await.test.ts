@@ -58,6 +58,17 @@ for (const backend of BACKENDS) {
       assert.is((await post(app, "/io/start")).status, 200)
     }))
 
+  test(`[${backend}] a message left over from an earlier round (nobody waited) never answers a later round`, () =>
+    withGate(backend, async ({ app, run }) => {
+      assert.is((await post(app, "/io/start")).status, 200)
+      assert.is((await post(app, "/io/write", { message: "first" })).status, 200)
+      const waiting = run(awaitGate("default", { prompt: "second round", waiter: "task:late" }))
+      await sleep(100)
+      assert.is((await post(app, "/io/write", { message: "second" })).status, 200)
+      const outcome = await waiting
+      assert.is(outcome?._tag === "Message" ? outcome.message : outcome?._tag, "second")
+    }))
+
   test(`[${backend}] an ask-style waiter queues behind a running round and then runs its own`, () =>
     withGate(backend, async ({ app, run }) => {
       assert.is((await post(app, "/io/start", { prompt: "first" })).status, 200)

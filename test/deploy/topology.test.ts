@@ -9,45 +9,13 @@
 import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { uniqueName } from "../helpers/redis.ts"
-import { eventually, requestWithRetry, startTopology, subscribe, type Member, type RetryStats, type Topology } from "./topology.ts"
+import {
+  createTask, eventually, events, increasing, ingest, json, messages, sameSequence, requestWithRetry, startTopology, statuses, subscribe,
+  type RetryStats, type Topology
+} from "./topology.ts"
 
 const test = suite("compose topology on loopback")
 let topo: Topology
-
-const json = { "content-type": "application/json" }
-
-/** POST events to one api; returns the stream ids it acknowledged. */
-const ingest = async (api: Member, events: ReadonlyArray<Record<string, unknown>>): Promise<Array<string>> => {
-  const res = await fetch(`${api.url()}/ingest`, { method: "POST", headers: json, body: JSON.stringify(events) })
-  const body = (await res.json()) as { ids: Array<string> }
-  assert.is(res.status, 202, JSON.stringify(body))
-  return body.ids
-}
-
-const events = (source: string, label: string, from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => ({ source, level: "info", message: `${label}-${from + i}` }))
-
-/** Task records by id, read through an api (any replica can answer: state lives in Redis). */
-const statuses = async (api: Member, ids: ReadonlyArray<string>) =>
-  Promise.all(ids.map(async (id) => {
-    const res = await fetch(`${api.url()}/tasks/${id}/status`)
-    return (await res.json()) as { task_id?: string; status: string; handled_by?: string; initiated_by?: string; checked_by?: string }
-  }))
-
-const createTask = async (api: Member, payload: Record<string, unknown>) => {
-  const res = await fetch(`${api.url()}/task`, { method: "POST", headers: json, body: JSON.stringify(payload) })
-  const body = (await res.json()) as { task_id: string; initiated_by: string }
-  assert.is(res.status, 202, JSON.stringify(body))
-  return body
-}
-
-const messages = (received: ReadonlyArray<{ data: Record<string, unknown> }>) => received.map((e) => String(e.data.message))
-const increasing = (ids: ReadonlyArray<string>) =>
-  ids.every((id, i) => {
-    if (i === 0) return true
-    const [a, b] = [ids[i - 1].split("-").map(BigInt), id.split("-").map(BigInt)]
-    return b[0] > a[0] || (b[0] === a[0] && b[1] > a[1])
-  })
 
 test.before(async () => {
   topo = await startTopology()
@@ -73,7 +41,7 @@ test("events ingested through one api reach subscribers on both distributors, in
   try {
     for (const sub of subs) {
       await eventually("subscriber has 100 events", 10_000, async () => (sub.events.length >= 100 ? true : undefined))
-      assert.equal(messages(sub.events), expected)
+      sameSequence(messages(sub.events), expected, "messages in stream order")
       assert.ok(increasing(sub.events.map((e) => e.id)), "SSE ids are increasing stream ids")
     }
   } finally {
@@ -127,7 +95,7 @@ test("killing one worker and one distributor with SIGKILL mid-load loses no task
   try {
     for (const sub of [onLive, { events: onDead.events }]) {
       await eventually("every event reached the subscriber", 15_000, async () => (sub.events.length >= expected.length ? true : undefined))
-      assert.equal(messages(sub.events), expected)
+      sameSequence(messages(sub.events), expected, "messages in stream order")
     }
     // The killed worker's leased tasks come back when its heartbeat expires; all finish.
     const done = await eventually(`all ${taskIds.length} tasks succeeded`, 30_000, async () => {

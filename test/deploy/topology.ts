@@ -12,10 +12,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createParser } from "eventsource-parser"
-import { Redis } from "ioredis"
+import { Cluster, Redis } from "ioredis"
+import * as assert from "uvu/assert"
 import { parse } from "yaml"
 import { startRedis, uniqueName, freePort, type RedisServer } from "../helpers/redis.ts"
 import { repoRoot, startServer, type ServerProcess } from "../helpers/server.ts"
+import type { RedisCluster } from "./redisCluster.ts"
 
 export const ROLES = ["api", "distributor", "worker", "generator"] as const
 export type RoleService = (typeof ROLES)[number]
@@ -63,9 +65,10 @@ export interface Member {
 }
 
 export interface Topology {
-  readonly redis: RedisServer
-  /** A client on the harness's Redis, for checks (stream contents, group lag). */
-  readonly client: Redis
+  /** The harness's standalone Redis (undefined when the topology runs on a Redis Cluster). */
+  readonly redis: RedisServer | undefined
+  /** A client on the harness's Redis (or Cluster), for checks (stream contents, group lag). */
+  readonly client: Redis | Cluster
   readonly names: { readonly prefix: string; readonly stream: string; readonly queue: string; readonly taskQueue: string; readonly group: string }
   readonly members: ReadonlyArray<Member>
   readonly of: (role: RoleService) => ReadonlyArray<Member>
@@ -112,13 +115,21 @@ export const waitReady = async (url: string, withinMs = 20_000): Promise<void> =
   throw new Error(`${url}/readyz not 200 within ${withinMs} ms: ${last}`)
 }
 
-/** Start Redis and every member of the Compose topology; all answer /readyz 200 when this resolves. */
-export const startTopology = async (): Promise<Topology> => {
+/**
+ * Start Redis and every member of the Compose topology; all answer /readyz 200 when this resolves.
+ * With `cluster`, every process talks to that Redis Cluster instead (REDIS_CLUSTER_NODES).
+ */
+export const startTopology = async (options: { readonly cluster?: RedisCluster } = {}): Promise<Topology> => {
   const services = composeServices()
-  const redis = await startRedis()
+  const redis = options.cluster === undefined ? await startRedis() : undefined
+  const redisEnv: Record<string, string> = options.cluster === undefined
+    ? { REDIS_URL: redis?.url ?? "" }
+    : { REDIS_URL: options.cluster.url, REDIS_CLUSTER_NODES: options.cluster.nodes.join(",") }
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-topology-"))
   const names = { prefix: uniqueName("topo"), stream: uniqueName("logs"), queue: uniqueName("messages"), taskQueue: uniqueName("tasks"), group: "distributors" }
-  const client = new Redis({ port: redis.port, host: "127.0.0.1", maxRetriesPerRequest: 1 })
+  const client = options.cluster === undefined
+    ? new Redis({ port: redis?.port, host: "127.0.0.1", maxRetriesPerRequest: 1 })
+    : new Cluster(options.cluster.nodes.map((n) => ({ host: "127.0.0.1", port: Number(n.split(":")[1]) })), { redisOptions: { maxRetriesPerRequest: 1 } })
   const members: Array<Member> = []
   for (const role of ROLES) {
     for (let index = 0; index < services[role].replicas; index++) {
@@ -129,7 +140,7 @@ export const startTopology = async (): Promise<Topology> => {
   const envFor = (member: Member): Record<string, string> => ({
     ...services[member.role].env,
     ...FAST,
-    REDIS_URL: redis.url,
+    ...redisEnv,
     KEY_PREFIX: names.prefix,
     STREAM_NAME: names.stream,
     QUEUE_NAME: names.queue,
@@ -152,7 +163,7 @@ export const startTopology = async (): Promise<Topology> => {
   const close = async () => {
     await Promise.all(members.map((m) => (m.server === undefined ? undefined : killAndWait(m.server))))
     client.disconnect()
-    await Promise.race([redis.kill(), sleep(5_000)])
+    if (redis !== undefined) await Promise.race([redis.kill(), sleep(5_000)])
     rmSync(dir, { recursive: true, force: true })
   }
   try {
@@ -269,4 +280,61 @@ export const eventually = async <A>(what: string, withinMs: number, check: () =>
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`${what}: not within ${withinMs} ms${lastError ? ` (${String(lastError)})` : ""}`)
+}
+
+// ---------------------------------------------------------------- scenario steps
+
+/** JSON request headers. */
+export const json = { "content-type": "application/json" }
+
+/** POST events to one api; returns the stream ids it acknowledged. */
+export const ingest = async (api: Member, batch: ReadonlyArray<Record<string, unknown>>): Promise<Array<string>> => {
+  const res = await fetch(`${api.url()}/ingest`, { method: "POST", headers: json, body: JSON.stringify(batch) })
+  const body = (await res.json()) as { ids: Array<string> }
+  assert.is(res.status, 202, JSON.stringify(body))
+  return body.ids
+}
+
+/** `count` log events of `source` whose messages are `<label>-<n>`, n from `from`. */
+export const events = (source: string, label: string, from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => ({ source, level: "info", message: `${label}-${from + i}` }))
+
+/** Task records by id, read through an api (any replica can answer: state lives in Redis). */
+export const statuses = async (api: Member, ids: ReadonlyArray<string>) =>
+  Promise.all(ids.map(async (id) => {
+    const res = await fetch(`${api.url()}/tasks/${id}/status`)
+    return (await res.json()) as { task_id?: string; status: string; handled_by?: string; initiated_by?: string; checked_by?: string }
+  }))
+
+/** POST /task to one api; 202 with the task id and the api that initiated it. */
+export const createTask = async (api: Member, payload: Record<string, unknown>) => {
+  const res = await fetch(`${api.url()}/task`, { method: "POST", headers: json, body: JSON.stringify(payload) })
+  const body = (await res.json()) as { task_id: string; initiated_by: string }
+  assert.is(res.status, 202, JSON.stringify(body))
+  return body
+}
+
+/** The messages of received SSE events, in order. */
+export const messages = (received: ReadonlyArray<{ data: Record<string, unknown> }>) => received.map((e) => String(e.data.message))
+/** Stream ids strictly increasing (ms-seq compared numerically). */
+export const increasing = (ids: ReadonlyArray<string>) =>
+  ids.every((id, i) => {
+    if (i === 0) return true
+    const [a, b] = [ids[i - 1].split("-").map(BigInt), id.split("-").map(BigInt)]
+    return b[0] > a[0] || (b[0] === a[0] && b[1] > a[1])
+  })
+
+/** Assert `actual` is exactly `expected`, in order; on failure say where and how (counts, first difference, duplicates). */
+export const sameSequence = (actual: ReadonlyArray<string>, expected: ReadonlyArray<string>, what: string): void => {
+  const first = expected.findIndex((e, i) => actual[i] !== e)
+  const seen = new Set<string>()
+  const duplicates = actual.filter((a) => (seen.has(a) ? true : (seen.add(a), false)))
+  const missing = expected.filter((e) => !seen.has(e))
+  const same = actual.length === expected.length && first === -1
+  assert.ok(
+    same,
+    `${what}: received ${actual.length}, expected ${expected.length}; first difference at ${first === -1 ? actual.length : first} ` +
+      `(got ${JSON.stringify(actual[first === -1 ? expected.length : first])}, expected ${JSON.stringify(expected[first])}); ` +
+      `duplicates ${JSON.stringify(duplicates.slice(0, 10))}; missing ${JSON.stringify(missing.slice(0, 10))}`
+  )
 }

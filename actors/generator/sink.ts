@@ -37,6 +37,7 @@ export const makeSink = (config: AppConfigShape, format: () => OutputFormat) => 
     header: () => (format() === "csv" ? csvHeader() : null)
   })
   const source = `generator:${config.instanceId}`
+  let consoleFormat: OutputFormat | null = null
 
   const writeLocal = (events: ReadonlyArray<Emitted>) =>
     Effect.sync(() => {
@@ -48,7 +49,12 @@ export const makeSink = (config: AppConfigShape, format: () => OutputFormat) => 
         stats.fileErrors++
         stats.lastError = `log file: ${error instanceof Error ? error.message : String(error)}`
       }
-      if (config.generatorConsole) process.stdout.write(lines.join(""))
+      if (config.generatorConsole) {
+        // The console is one long "file": a CSV header each time the console switches to CSV.
+        const header = format() === "csv" && consoleFormat !== "csv" ? csvHeader() : ""
+        consoleFormat = format()
+        process.stdout.write(header + lines.join(""))
+      }
     })
 
   const appendChunk = (broker: typeof Broker.Service, chunk: ReadonlyArray<Fields>) =>

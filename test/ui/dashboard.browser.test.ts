@@ -360,6 +360,35 @@ test("the tail resumes after the server is killed and restarted, with no missing
   assert.match(await p.textContent("[data-testid=tail-notices]") ?? "", "reconnected")
 })
 
+test("a separate ui process (ROLES=ui, API_URL) serves the same dashboard through its /api proxy, live tail included", async () => {
+  const api = need(server, "server")
+  const b = need(browser, "browser")
+  const ui = await startServer(await freePort(), { ROLES: "ui", API_URL: api.base, INSTANCE_ID: "ui-proxy", APP_LOG_LEVEL: "Warning" })
+  const context = await b.newContext({ viewport: { width: 1280, height: 900 } })
+  try {
+    const p = await context.newPage()
+    p.setDefaultTimeout(15_000)
+    p.on("request", (r) => requested.push(r.url()))
+    await p.goto(`${ui.base}/`)
+    await p.waitForSelector("[data-testid=tail-status][data-state=live]")
+    // The header names the API instance: /api/whoami went through the proxy.
+    assert.is(await p.textContent("[data-testid=instance]"), INSTANCE)
+    await p.click("header .token summary")
+    await p.fill("#token", TOKEN)
+    await p.click('header .token button:has-text("Save")')
+    await tab(p, "send")
+    const message = `through the proxy ${run}`
+    await p.fill("#panel-send input[name=message]", message)
+    await p.click('#panel-send form button:has-text("Send event")')
+    await p.waitForSelector("[data-testid=send-result].ok")
+    await tab(p, "tail")
+    await p.waitForFunction((m) => [...document.querySelectorAll("[data-testid=tail-log] .msg")].some((e) => e.textContent === m), message)
+  } finally {
+    await context.close()
+    await ui.kill()
+  }
+})
+
 test("every panel fits a phone-width screen and labels every control", async () => {
   const p = need(page, "browser")
   await p.setViewportSize({ width: 390, height: 844 })
@@ -382,15 +411,17 @@ test("the tabs are reachable and switchable with the keyboard alone", async () =
   const p = need(page, "browser")
   await tab(p, "tail")
   await p.focus("#tab-tail")
-  await p.keyboard.press("ArrowRight")
-  await p.waitForSelector("#panel-send", { state: "visible" })
-  assert.is(await p.evaluate(() => document.activeElement?.id), "tab-send")
-  await p.keyboard.press("End")
-  await p.waitForSelector("#panel-traces", { state: "visible" })
-  assert.is(await p.getAttribute("#tab-traces", "aria-selected"), "true")
-  await p.keyboard.press("Home")
-  await p.waitForSelector("#panel-tail", { state: "visible" })
-  assert.is(await p.evaluate(() => document.activeElement?.id), "tab-tail")
+  const expect = async (key: string, id: string) => {
+    await p.keyboard.press(key)
+    await p.waitForFunction((want) => document.activeElement?.id === `tab-${want}`, id)
+    await p.waitForSelector(`#panel-${id}`, { state: "visible" })
+    assert.is(await p.getAttribute(`#tab-${id}`, "aria-selected"), "true")
+  }
+  await expect("ArrowRight", "send")
+  await expect("End", "traces")
+  await expect("ArrowRight", "tail")
+  await expect("ArrowLeft", "traces")
+  await expect("Home", "tail")
 })
 
 test("the token never appears in a URL and the page raised no script error", () => {

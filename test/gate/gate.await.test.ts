@@ -106,4 +106,19 @@ test("[redis] across a process restart an awaiting gate is still awaiting, and t
   })))
 })
 
+test("[redis] two processes' apps (separate connections) racing POST /io/start: exactly one 200", async () => {
+  const redis = await sharedRedis()
+  const config = makeConfig({ keyPrefix: uniqueName("p"), redisUrl: redis.url, roles: ["gate"] })
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const a = yield* buildApp(config, "node")
+    const b = yield* buildApp(config, "node")
+    for (let round = 0; round < 5; round++) {
+      const statuses = yield* Effect.promise(() => Promise.all([post(a.app, "/io/start"), post(b.app, "/io/start")]).then((rs) => rs.map((r) => r.status).sort()))
+      assert.equal(statuses, [200, 409], `round ${round}`)
+      const w = yield* Effect.promise(() => post(round % 2 === 0 ? a.app : b.app, "/io/write", { message: `m${round}` }))
+      assert.is(w.status, 200)
+    }
+  })))
+})
+
 test.run()

@@ -33,18 +33,32 @@ export const makeArchive = (path: string, maxBytes: number, backups: number): Ar
     await rename(path, `${path}.1`).catch(ignoreMissing)
   }
 
+  /** Append whole lines, rotating whenever the next line would take the file past `maxBytes`. */
   const append = async (text: string) => {
     if (size === null) {
       await mkdir(dirname(path), { recursive: true })
       size = await stat(path).then((s) => s.size, () => 0)
     }
-    const bytes = Buffer.byteLength(text)
-    if (size > 0 && size + bytes > maxBytes) {
-      await rotate()
-      size = 0
+    let pending = ""
+    let pendingBytes = 0
+    const flush = async () => {
+      if (pending === "") return
+      await appendFile(path, pending)
+      size = (size ?? 0) + pendingBytes
+      pending = ""
+      pendingBytes = 0
     }
-    await appendFile(path, text)
-    size += bytes
+    for (const line of text.split(/(?<=\n)/)) {
+      const bytes = Buffer.byteLength(line)
+      if ((size ?? 0) + pendingBytes > 0 && (size ?? 0) + pendingBytes + bytes > maxBytes) {
+        await flush()
+        await rotate()
+        size = 0
+      }
+      pending += line
+      pendingBytes += bytes
+    }
+    await flush()
   }
 
   return {

@@ -3,12 +3,16 @@
  * (collector + distributor, via `buildApp`) on the embedded broker or a real
  * redis-server, plus an SSE client that parses with eventsource-parser.
  */
-import { Effect, Exit, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Runtime, Scope } from "effect"
 import { createParser, type EventSourceMessage } from "eventsource-parser"
 import type { Hono } from "hono"
 import { makeConfig, type AppConfigShape } from "../../src/config.ts"
 import type { AppEnv } from "../../src/http/routes.ts"
-import { buildApp } from "../../src/main.ts"
+import { Broker } from "../../src/broker/Broker.ts"
+import { makeApp } from "../../src/http/app.ts"
+import { HttpRoutes } from "../../src/http/routes.ts"
+import { Lifecycle } from "../../src/lifecycle.ts"
+import { processLayer } from "../../src/main.ts"
 import { sharedRedis, uniqueName } from "../helpers/redis.ts"
 
 export type Backend = "embedded" | "redis"
@@ -17,6 +21,8 @@ export const BACKENDS: ReadonlyArray<Backend> = ["embedded", "redis"]
 export interface Pipeline {
   readonly app: Hono<AppEnv>
   readonly config: AppConfigShape
+  /** Run an Effect against this pipeline's broker (the same embedded instance, or Redis). */
+  readonly run: <A, E>(effect: Effect.Effect<A, E, Broker>) => Promise<A>
   readonly close: () => Promise<void>
 }
 
@@ -34,8 +40,20 @@ export const pipelineConfig = async (backend: Backend, overrides: Partial<AppCon
 /** Build an app for `config`; `close` shuts it down like SIGTERM would (streams end, fibers stop). */
 export const startPipeline = async (config: AppConfigShape): Promise<Pipeline> => {
   const scope = Effect.runSync(Scope.make())
-  const { app } = await Effect.runPromise(Scope.extend(buildApp(config, "node"), scope))
-  return { app, config, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+  // What buildApp does, keeping the context so tests can reach the broker.
+  const context = await Effect.runPromise(Scope.extend(Effect.gen(function*() {
+    const context = yield* Layer.build(processLayer(config, "node"))
+    yield* Effect.addFinalizer(() => Context.get(context, Lifecycle).beginShutdown)
+    return context
+  }), scope))
+  const app = makeApp(config, Context.get(context, HttpRoutes).all())
+  const runtime = Runtime.make({ context: context as Context.Context<Broker>, runtimeFlags: Runtime.defaultRuntimeFlags, fiberRefs: Runtime.defaultRuntime.fiberRefs })
+  return {
+    app,
+    config,
+    run: (effect) => Runtime.runPromise(runtime)(effect),
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
 }
 
 /** Run `body` with a fresh pipeline, closing it afterwards. */

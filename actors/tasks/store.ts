@@ -9,6 +9,7 @@ import type { Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
 import { createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
+import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
 import { encodeEnvelope, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
 
 export interface StoreContext {
@@ -31,7 +32,9 @@ export const enqueueTask = (
   Effect.gen(function*() {
     const { broker, config, keys: k } = ctx
     const now = Date.now()
-    const envelope: Envelope = { id: newTaskId(), type: request.type, payload: request.payload ?? null, created_at: now }
+    // The request's trace travels with the task: the worker's attempt continues it.
+    const traceparent = yield* currentTraceparent
+    const envelope: Envelope = { id: newTaskId(), type: request.type, payload: request.payload ?? null, created_at: now, traceparent }
     const fields = newRecordFields(envelope, {
       queue: request.queue,
       maxAttempts: request.maxAttempts ?? config.taskMaxAttempts,

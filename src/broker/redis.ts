@@ -29,7 +29,7 @@ export interface RedisBrokerOptions {
   readonly connectTimeoutMs?: number
   /** Budget for one non-blocking command before it fails as unavailable; default 5000 ms. */
   readonly commandTimeoutMs?: number
-  /** Most blocking calls (lease, take, blocking reads) in flight at once; default 8. */
+  /** Most blocking calls (lease, take, blocking reads) parked on Redis at once; default 16. Beyond it a call waits its blockMs for a connection, then answers without blocking. */
   readonly blockingConnections?: number
   /** Extra time a blocking call gets past its own timeout before its connection is abandoned; default 1000 ms. */
   readonly watchdogMarginMs?: number
@@ -55,7 +55,7 @@ const make = (options: RedisBrokerOptions) =>
       clusterNodes,
       connectTimeoutMs: options.connectTimeoutMs ?? 2000,
       commandTimeoutMs: options.commandTimeoutMs ?? 5000,
-      blockingConnections: Math.max(1, options.blockingConnections ?? 8),
+      blockingConnections: Math.max(1, options.blockingConnections ?? 16),
       watchdogMarginMs: options.watchdogMarginMs ?? 1000
     })
     yield* Effect.logDebug(`broker connected to ${describeAddress(address)} (${connections.mode})`)

@@ -170,6 +170,26 @@ test("a blocking call that outlives its watchdog fails and drops the connection"
   assert.ok(ms >= 350 && ms < 1500, `took ${ms} ms`)
 })
 
+test("a blocking call that finds every blocking connection busy answers without blocking after its blockMs", async () => {
+  const [held, ready] = [uniqueName("held"), uniqueName("ready")]
+  const outcome = await runScoped(
+    Effect.gen(function*() {
+      const b = yield* Broker
+      const holder = yield* Effect.fork(b.take(held, 3000))
+      yield* Effect.sleep("100 millis")
+      yield* b.push(ready, ["waiting-item"])
+      const started = performance.now()
+      const value = yield* b.take(ready, 200)
+      const ms = performance.now() - started
+      yield* Fiber.interrupt(holder)
+      return { value, ms }
+    }),
+    layerRedis({ url: server.url, blockingConnections: 1 })
+  )
+  assert.is(outcome.value, "waiting-item")
+  assert.ok(outcome.ms >= 150 && outcome.ms < 1500, `took ${outcome.ms} ms, not the holder's 3000`)
+})
+
 test("claimIdle returns the delivery count", async () => {
   const stream = uniqueName("s")
   const claimed = await runScoped(

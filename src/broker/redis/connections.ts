@@ -10,7 +10,7 @@
  *   serve anything else. Each call races a watchdog; a connection whose call
  *   was interrupted, timed out or failed is disconnected and never reused.
  */
-import { Duration, Effect, Exit, Pool, type Scope } from "effect"
+import { Duration, Effect, Exit, Option, Pool, type Scope } from "effect"
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
@@ -138,11 +138,16 @@ export interface Connections {
    * `blockMs` + the watchdog margin. Unless it succeeds, the connection is
    * disconnected and dropped: an interrupted BLMOVE may still be pending
    * server-side, and only closing the socket cancels it.
+   *
+   * When every pooled connection stays busy for the whole `blockMs`, the
+   * caller's wait is over anyway, so `whenBusy` (the same operation without
+   * waiting, on the command connection) answers instead of queueing longer.
    */
   readonly blocking: <A>(
     operation: string,
     blockMs: number,
-    run: (client: Client) => Promise<A>
+    run: (client: Client) => Promise<A>,
+    whenBusy: Effect.Effect<A, StreamUnavailable>
   ) => Effect.Effect<A, StreamUnavailable>
 }
 
@@ -158,9 +163,16 @@ export const makeConnections = (settings: ConnectionSettings): Effect.Effect<Con
       max: settings.blockingConnections,
       timeToLive: "30 seconds"
     })
-    const blocking = <A>(operation: string, blockMs: number, run: (client: Client) => Promise<A>) =>
+    const blocking = <A>(
+      operation: string,
+      blockMs: number,
+      run: (client: Client) => Promise<A>,
+      whenBusy: Effect.Effect<A, StreamUnavailable>
+    ) =>
       Effect.scoped(Effect.gen(function*() {
-        const client = yield* Pool.get(pool)
+        const acquired = yield* Effect.timeoutOption(Pool.get(pool), Duration.millis(blockMs))
+        if (Option.isNone(acquired)) return yield* whenBusy
+        const client = acquired.value
         const watchdogMs = blockMs + settings.watchdogMarginMs
         return yield* attempt(operation, () => run(client)).pipe(
           Effect.timeoutFail({

@@ -22,11 +22,13 @@ export const listOps = ({ command, attempt, blocking }: Connections): ListOps =>
         "LPUSH"
       )),
 
-  lease: (from, to, blockMs) =>
-    blockMs > 0
+  lease: (from, to, blockMs) => {
+    const now = attempt("lease", async () => asTextOrNull(await command.call("LMOVE", [from, to, "RIGHT", "LEFT"]), "LMOVE"))
+    return blockMs > 0
       ? blocking("lease", blockMs, async (client) =>
-        asTextOrNull(await client.call("BLMOVE", [from, to, "RIGHT", "LEFT", seconds(blockMs)]), "BLMOVE"))
-      : attempt("lease", async () => asTextOrNull(await command.call("LMOVE", [from, to, "RIGHT", "LEFT"]), "LMOVE")),
+        asTextOrNull(await client.call("BLMOVE", [from, to, "RIGHT", "LEFT", seconds(blockMs)]), "BLMOVE"), now)
+      : now
+  },
 
   leaseMany: (from, to, count) =>
     attempt("leaseMany", async () => {
@@ -43,14 +45,16 @@ export const listOps = ({ command, attempt, blocking }: Connections): ListOps =>
       return moved
     }),
 
-  take: (list, blockMs) =>
-    blockMs > 0
+  take: (list, blockMs) => {
+    const now = attempt("take", async () => asTextOrNull(await command.call("RPOP", [list]), "RPOP"))
+    return blockMs > 0
       ? blocking("take", blockMs, async (client) => {
         const reply = await client.call("BRPOP", [list, seconds(blockMs)])
         // BRPOP answers [list, value], or nil on timeout.
         return reply === null ? null : asText(asArray(reply, "BRPOP")[1], "BRPOP")
-      })
-      : attempt("take", async () => asTextOrNull(await command.call("RPOP", [list]), "RPOP")),
+      }, now)
+      : now
+  },
 
   remove: (list, value) => attempt("remove", async () => asNumber(await command.call("LREM", [list, "1", value]), "LREM")),
 

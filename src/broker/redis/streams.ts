@@ -46,10 +46,11 @@ export const streamOps = ({ command, attempt, blocking }: Connections): StreamOp
     }),
 
   readGroup: (stream, group, consumer, { count, blockMs }) => {
-    const args = ["GROUP", group, consumer, "COUNT", String(count), ...blockArgs(blockMs), "STREAMS", stream, ">"]
+    const args = (block: number) => ["GROUP", group, consumer, "COUNT", String(count), ...blockArgs(block), "STREAMS", stream, ">"]
+    const now = attempt("readGroup", async () => toReadEntries(await command.call("XREADGROUP", args(0))))
     return blockMs > 0
-      ? blocking("readGroup", blockMs, async (client) => toReadEntries(await client.call("XREADGROUP", args)))
-      : attempt("readGroup", async () => toReadEntries(await command.call("XREADGROUP", args)))
+      ? blocking("readGroup", blockMs, async (client) => toReadEntries(await client.call("XREADGROUP", args(blockMs))), now)
+      : now
   },
 
   ack: (stream, group, ids) =>
@@ -70,10 +71,12 @@ export const streamOps = ({ command, attempt, blocking }: Connections): StreamOp
     }),
 
   readAfter: (stream, afterId, { count, blockMs }) => {
-    const args = ["COUNT", String(count), ...blockArgs(blockMs), "STREAMS", stream, afterId]
+    const args = (block: number) => ["COUNT", String(count), ...blockArgs(block), "STREAMS", stream, afterId]
+    // Without BLOCK, "$" can never match anything: the non-blocking answer is simply "nothing new".
+    const now = attempt("readAfter", async () => toReadEntries(await command.call("XREAD", args(0))))
     return blockMs > 0
-      ? blocking("readAfter", blockMs, async (client) => toReadEntries(await client.call("XREAD", args)))
-      : attempt("readAfter", async () => toReadEntries(await command.call("XREAD", args)))
+      ? blocking("readAfter", blockMs, async (client) => toReadEntries(await client.call("XREAD", args(blockMs))), now)
+      : now
   },
 
   streamInfo: (stream) =>

@@ -8,7 +8,7 @@ import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
-import { createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
+import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
 import { encodeEnvelope, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
 
@@ -53,6 +53,31 @@ export const enqueueTask = (
       )
     )
     return { taskId: envelope.id, created: true }
+  })
+
+/**
+ * Queue many tasks of one queue at once (no idempotency keys): every record in
+ * one `createMany` call, then every envelope in one LPUSH — two commands for
+ * the whole batch. A failure between the two leaves records that say `queued`
+ * for items never pushed; they expire with TASK_TTL_S.
+ */
+export const enqueueTasks = (
+  ctx: StoreContext,
+  queue: string,
+  requests: ReadonlyArray<{ readonly type: string; readonly payload: unknown; readonly maxAttempts?: number }>
+) =>
+  Effect.gen(function*() {
+    const { broker, config, keys: k } = ctx
+    if (requests.length === 0) return []
+    const now = Date.now()
+    const envelopes = requests.map((r): Envelope => ({ id: newTaskId(), type: r.type, payload: r.payload ?? null, created_at: now }))
+    const records = envelopes.map((envelope, i) =>
+      flat(newRecordFields(envelope, { queue, maxAttempts: requests[i].maxAttempts ?? config.taskMaxAttempts, initiatedBy: config.instanceId })))
+    const argv = [String(config.taskTtlS * 1000), String(now), String(envelopes.length), String(records[0].length)]
+    envelopes.forEach((envelope, i) => argv.push(k.task(envelope.id), envelope.id, ...records[i]))
+    yield* broker.run(createMany, [k.taskIndex()], argv)
+    yield* broker.push(k.queue(queue), envelopes.map(encodeEnvelope))
+    return envelopes.map((e) => e.id)
   })
 
 /** A task record, or TaskNotFound. */

@@ -3,10 +3,10 @@
  * heartbeat, reaper and promoter.
  *
  * Fetch keeps up to WORKER_CONCURRENCY items of a queue in flight. When work is
- * waiting it leases in pipelined batches (`leaseMany`, one round trip for many
- * LMOVEs); only when the queue is empty does it block on one `lease` (BLMOVE).
+ * waiting it leases in batches (`leaseBatch`, one script call for many LMOVEs); only when the queue is empty does it block on one `lease` (BLMOVE).
  * One blocking move per job is barely faster than BullMQ (STACK.md); batches
- * are what make the list queue fast.
+ * are what make the list queue fast: per batch, one `leaseBatch`, one
+ * `startMany` and (via the completer) one `finishMany` and one `ackMany`.
  *
  * Recovery: every worker refreshes a heartbeat key (TTL WORKER_HEARTBEAT_TTL_MS)
  * and is listed in each queue's consumer set. Any live worker's reaper, at a
@@ -17,12 +17,15 @@
 import { Effect, FiberSet, Queue } from "effect"
 import type { ActorRegistry } from "../../src/actor/registry.ts"
 import type { HandlerRequirements } from "./handlers.ts"
-import { processLeased, type LeaseContext } from "./lease.ts"
-import { promoteDue, queueState, reclaim } from "./scripts/index.ts"
+import type { Completer } from "./completer.ts"
+import { runStarted, startBatch, type LeaseContext } from "./lease.ts"
+import { leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
 
 /** How long an idle fetch blocks before looking again (also bounds how stale `in_flight` can look). */
 const IDLE_BLOCK_MS = 1_000
-/** Most items one leaseMany asks for. */
+/** Longest a busy fetch waits for more free slots before leasing what fits. */
+const GATHER_MS = 2
+/** Most items one leaseBatch asks for. */
 const BATCH_MAX = 64
 /** Most items one reclaim / promote call moves. */
 const MOVE_MAX = 500
@@ -35,29 +38,46 @@ export interface Slots {
 
 export const makeSlots = Effect.map(Queue.sliding<void>(1), (freed): Slots => ({ inFlight: 0, freed }))
 
-/** One fetch iteration for `queue`: wait for a free slot, lease, fork the attempts into `fibers`. */
+/** One fetch iteration for `queue`: wait for a free slot, lease a batch, mark it running, fork the attempts into `fibers`. */
 export const fetchOnce = (
   ctx: LeaseContext,
   queue: string,
   slots: Slots,
+  completer: Completer,
   fibers: FiberSet.FiberSet<void, never>,
   fiber: string
 ): Effect.Effect<void, unknown, HandlerRequirements | ActorRegistry> =>
   Effect.gen(function*() {
     const { broker, config, keys: k } = ctx
     while (slots.inFlight >= config.workerConcurrency) yield* Queue.take(slots.freed)
+    // Under load slots free one at a time; leasing each alone would cost two commands per task.
+    // Wait briefly (≤ GATHER_MS) for a quarter of them, so busy queues lease in batches.
+    const enough = config.workerConcurrency - Math.max(1, Math.floor(config.workerConcurrency / 4))
+    if (slots.inFlight > enough) {
+      const gathered = Effect.gen(function*() {
+        while (slots.inFlight > enough) yield* Queue.take(slots.freed)
+      })
+      yield* Effect.raceFirst(gathered, Effect.sleep(GATHER_MS))
+    }
     const free = Math.min(BATCH_MAX, config.workerConcurrency - slots.inFlight)
     const processing = k.processing(queue, ctx.consumer)
-    let items = yield* broker.leaseMany(k.queue(queue), processing, free)
+    const reply = yield* broker.run(leaseBatch, [k.queue(queue), processing], [String(free)])
+    let items = Array.isArray(reply) ? reply.map(String) : []
     if (items.length === 0) {
       const one = yield* broker.lease(k.queue(queue), processing, IDLE_BLOCK_MS)
       items = one === null ? [] : [one]
     }
-    for (const raw of items) {
-      slots.inFlight++
+    if (items.length === 0) return
+    // Slots are taken before the start script so a slow start cannot over-lease.
+    slots.inFlight += items.length
+    const started = yield* startBatch(ctx, queue, items).pipe(
+      Effect.onError(() => Effect.sync(() => void (slots.inFlight -= items.length)))
+    )
+    slots.inFlight -= items.length - started.length
+    for (const item of started) {
       yield* FiberSet.run(
         fibers,
-        processLeased(ctx, queue, raw, fiber).pipe(
+        runStarted(ctx, queue, item, completer, fiber).pipe(
           Effect.ensuring(Effect.suspend(() => {
             slots.inFlight--
             return Queue.offer(slots.freed, undefined)

@@ -17,6 +17,7 @@ import { Broker } from "../../src/broker/Broker.ts"
 import { keys } from "../../src/broker/keys.ts"
 import { AppConfig } from "../../src/config.ts"
 import { beat, fetchOnce, jitter, makeSlots, promoteOnce, reapOnce, reclaimConsumer, type Slots } from "./consumer.ts"
+import { makeCompleter, type Completer } from "./completer.ts"
 import type { LeaseContext } from "./lease.ts"
 import { register } from "./scripts/index.ts"
 
@@ -48,6 +49,14 @@ export const WorkerLive = Layer.scopedDiscard(Effect.gen(function*() {
       )
   )
 
+  // Completers before the FiberSet: scopes close in reverse, so while in-flight attempts are
+  // interrupted at shutdown the flushers still record the successes they already produced.
+  const completers = new Map<string, Completer>()
+  for (const q of queues) {
+    const completer = yield* makeCompleter(broker, k, k.processing(q, consumer), config.taskTtlS * 1000)
+    completers.set(q, completer)
+    yield* supervise("worker", `complete:${q}`, completer.flushOnce)
+  }
   const fibers = yield* FiberSet.make<void, never>()
   const slots = new Map<string, Slots>()
   for (const q of queues) slots.set(q, yield* makeSlots)
@@ -62,7 +71,8 @@ export const WorkerLive = Layer.scopedDiscard(Effect.gen(function*() {
   for (const q of queues) {
     const fiber = `fetch:${q}`
     const s = slots.get(q)
-    if (s) yield* supervise("worker", fiber, fetchOnce(ctx, q, s, fibers, fiber))
+    const completer = completers.get(q)
+    if (s && completer) yield* supervise("worker", fiber, fetchOnce(ctx, q, s, completer, fibers, fiber))
   }
   yield* Effect.logInfo("worker:started", { consumer, queues: queues.join(","), concurrency: config.workerConcurrency })
 }).pipe(Effect.annotateLogs({ actor: "worker" })))

@@ -1,25 +1,24 @@
 /**
- * @module worker/lease — one leased queue item, start to finish. The attempt's
+ * @module worker/lease — leased queue items, start to finish. The attempt's
  * `Exit` decides what happens to the item (STYLE item 11):
- * success → record `succeeded`, item off the processing list;
- * failure → `attempts + 1` and a jittered exponential retry via the delayed set,
- * or the dead list once attempts reach the task's maximum or the handler said
- * `PermanentFailure`; interruption only (shutdown) → the item goes back to the
- * front of its queue and no attempt is counted.
+ * success → record `succeeded`, item off the processing list (group-committed
+ * by the completer); failure → `attempts + 1` and a jittered exponential retry
+ * via the delayed set, or the dead list once attempts reach the task's maximum
+ * or the handler said `PermanentFailure`; interruption only (shutdown) → the
+ * item goes back to the front of its queue and no attempt is counted.
  * The record is always written before the item moves, so a crash in between
- * leaves the item where recovery finds it and `startTask` skips finished tasks.
+ * leaves the item where recovery finds it and `startMany` skips finished tasks.
  */
 import { Cause, Effect, Exit, Option, ParseResult, Schedule, Schema } from "effect"
 import type { ActorRegistry } from "../../src/actor/registry.ts"
 import { handleMessage } from "../../src/actor/supervise.ts"
 import type { BrokerService } from "../../src/broker/Broker.ts"
-import type { Keys } from "../../src/broker/keys.ts"
+import { hashTagOf, type Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
-import { Metrics } from "../../src/telemetry/metrics.ts"
-import { withStoredTrace } from "../../src/telemetry/traceparent.ts"
+import type { Completer } from "./completer.ts"
 import { handlerFor, type HandlerRequirements } from "./handlers.ts"
-import { bury, handBack, retryLater, startTask, updateTask } from "./scripts/index.ts"
+import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
 import { classify, encodeEnvelope, flat, newRecordFields, type Envelope } from "./task.ts"
 
 /** Who is leasing, and where its items sit while they run. */
@@ -29,6 +28,16 @@ export interface LeaseContext {
   readonly keys: Keys
   /** This worker's consumer name (unique per process). */
   readonly consumer: string
+}
+
+/** A leased item whose record now says `running`. */
+export interface Started {
+  readonly raw: string
+  readonly envelope: Envelope
+  /** The envelope as retries and hand-backs queue it (for raw items: with the id just assigned). */
+  readonly envelopeText: string
+  readonly attempt: number
+  readonly maxAttempts: number
 }
 
 /** Jittered exponential backoff for attempt `n` (1-based): base·2^(n−1), capped, times a factor in [0.5, 1). */
@@ -50,8 +59,51 @@ const toJson = (value: unknown): string => {
   }
 }
 
+/**
+ * Mark a leased batch running in one script call; items whose record is gone
+ * (deleted, expired) or already finished (a duplicate after a recovery) are
+ * acked and dropped here, never run.
+ */
+export const startBatch = (ctx: LeaseContext, queue: string, raws: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const { broker, config, keys: k } = ctx
+    const now = Date.now()
+    const index = k.taskIndex()
+    const leased = raws.map((raw) => ({ raw, ...classify(raw, now) }))
+    const argv: Array<string> = [String(now), String(config.taskTtlS * 1000), config.instanceId, String(raws.length)]
+    for (const item of leased) {
+      const key = k.task(item.envelope.id)
+      // The script reaches these keys through ARGV; they must share the index's cluster slot.
+      if (hashTagOf(key) !== hashTagOf(index)) return yield* Effect.die(new Error(`task key ${key} is not in the slot of ${index}`))
+      const create = item.kind === "raw"
+        ? flat(newRecordFields(item.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))
+        : []
+      argv.push(key, item.envelope.id, String(create.length), ...create)
+    }
+    const reply = yield* broker.run(startMany, [index], argv)
+    const rows = Array.isArray(reply) ? reply : []
+    const started: Array<Started> = []
+    const dropped: Array<string> = []
+    leased.forEach((item, i) => {
+      const row = rows[i]
+      const [code, attempts, max] = Array.isArray(row) ? row.map(Number) : [-1, 0, 0]
+      if (code !== 0) {
+        dropped.push(item.raw)
+        return
+      }
+      const envelopeText = item.kind === "raw" ? encodeEnvelope(item.envelope) : item.raw
+      started.push({ raw: item.raw, envelope: item.envelope, envelopeText, attempt: attempts + 1, maxAttempts: max })
+    })
+    if (dropped.length > 0) {
+      yield* Effect.logInfo("task:dropped", { queue, count: dropped.length, reason: "record deleted, expired or already finished" })
+      yield* broker.run(ackMany, [k.processing(queue, ctx.consumer)], dropped)
+    }
+    return started
+  })
+
 /** Decode the payload with the type's schema and run it; unknown types and bad payloads are permanent failures. */
-const runHandler = (envelope: Envelope, attempt: number, maxAttempts: number, queue: string, config: AppConfigShape) => {
+const runHandler = (item: Started, queue: string, config: AppConfigShape) => {
+  const { envelope } = item
   const handler = handlerFor(envelope.type)
   if (handler === undefined) {
     return Effect.fail(new PermanentFailure({ message: `unknown task type "${envelope.type}"` }))
@@ -61,108 +113,74 @@ const runHandler = (envelope: Envelope, attempt: number, maxAttempts: number, qu
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.join(".") || "payload"}: ${i.message}`)
       return new PermanentFailure({ message: `invalid ${envelope.type} payload: ${issues.join("; ")}` })
     }),
-    Effect.flatMap((payload) => handler.run(payload, { taskId: envelope.id, attempt, maxAttempts, queue, config }))
+    Effect.flatMap((payload) =>
+      handler.run(payload, { taskId: envelope.id, attempt: item.attempt, maxAttempts: item.maxAttempts, queue, config })
+    )
   )
 }
 
 /** Settle writes are retried briefly: a failure would strand the item on our processing list until we stop. */
 const settleRetry = Schedule.exponential("100 millis", 2).pipe(Schedule.intersect(Schedule.recurs(6)))
 
-/** Process one leased string from `queue`. Never fails; Redis trouble while settling is logged. */
-export const processLeased = (
+/** What a failed or interrupted attempt does to the record and the item (successes go through the completer). */
+const settleFailure = (ctx: LeaseContext, queue: string, item: Started, cause: Cause.Cause<unknown>): Effect.Effect<void, StreamUnavailable> => {
+  const { broker, config, keys: k } = ctx
+  const { envelope, raw, envelopeText, attempt } = item
+  const processing = k.processing(queue, ctx.consumer)
+  const update = (fields: Record<string, string>, onlyIf = "") =>
+    broker.run(updateTask, [k.task(envelope.id)], [String(config.taskTtlS * 1000), onlyIf, ...flat({ ...fields, updated_at: String(Date.now()) })])
+  if (Cause.isInterruptedOnly(cause)) {
+    return update({ status: "queued" }, "running").pipe(
+      Effect.zipRight(broker.run(handBack, [processing, k.queue(queue)], [raw, envelopeText])),
+      Effect.zipRight(Effect.logInfo("task:handed-back", { task_id: envelope.id, queue })),
+      Effect.asVoid
+    )
+  }
+  const failure = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+  const error = describe(failure)
+  const permanent = failure instanceof PermanentFailure
+  if (permanent || attempt >= item.maxAttempts) {
+    const deadEntry = JSON.stringify({ ...envelope, queue, error, attempts: attempt, failed_at: Date.now() })
+    return Effect.gen(function*() {
+      yield* update({ status: "failed", error, attempts: String(attempt), dead_entry: deadEntry, note: "" })
+      const reply = yield* broker.run(bury, [processing, k.dead(queue)], [raw, deadEntry, String(config.deadLetterMax)])
+      if (!(Array.isArray(reply) && Number(reply[1]) === 1)) {
+        const note = `dead list ${queue} is full (DEAD_LETTER_MAX=${config.deadLetterMax}): this failed task is kept only as its record`
+        yield* update({ dead_entry: "", note })
+        yield* Effect.logError("task:dead-letter-cap-reached", { task_id: envelope.id, queue, cap: config.deadLetterMax })
+      }
+      yield* Effect.logWarning("task:dead", { task_id: envelope.id, queue, attempts: attempt, permanent })
+    })
+  }
+  const due = Date.now() + backoffMs(attempt, config.taskBackoffMs, config.taskBackoffMaxMs)
+  return update({ status: "retrying", error, attempts: String(attempt), next_attempt_at: String(due) }).pipe(
+    Effect.zipRight(broker.run(retryLater, [processing, k.delayed(queue)], [raw, envelopeText, String(due)])),
+    Effect.asVoid
+  )
+}
+
+/** Run one started attempt and settle it by its exit. Never fails; Redis trouble while settling is logged. */
+export const runStarted = (
   ctx: LeaseContext,
   queue: string,
-  raw: string,
+  item: Started,
+  completer: Completer,
   fiber: string
 ): Effect.Effect<void, never, HandlerRequirements | ActorRegistry> =>
-  Effect.gen(function*() {
-    const { broker, config, keys: k } = ctx
-    const processing = k.processing(queue, ctx.consumer)
-    const ttlMs = String(config.taskTtlS * 1000)
-    const leased = classify(raw, Date.now())
-    const envelope = leased.envelope
-    const envelopeText = leased.kind === "raw" ? encodeEnvelope(envelope) : raw
-    const taskKey = k.task(envelope.id)
-    const update = (fields: Record<string, string>, onlyIf = "") =>
-      broker.run(updateTask, [taskKey], [ttlMs, onlyIf, ...flat({ ...fields, updated_at: String(Date.now()) })])
-
-    const createFields = leased.kind === "raw"
-      ? flat(newRecordFields(envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))
-      : []
-    const started = yield* broker.run(startTask, [taskKey, k.taskIndex()], [
-      String(Date.now()), ttlMs, config.instanceId, envelope.id, leased.kind === "raw" ? "1" : "0", ...createFields
-    ])
-    const [code, attemptsSoFar, maxAttempts] = Array.isArray(started) ? started.map(Number) : [-1, 0, 0]
-    if (code !== 0) {
-      // -1: deleted or expired; -2: already finished (a duplicate after a recovery). Never run it again.
-      yield* Effect.logInfo(code === -1 ? "task:dropped" : "task:duplicate", { task_id: envelope.id, queue })
-      yield* broker.remove(processing, raw)
-      return
-    }
-    const attempt = attemptsSoFar + 1
-
-    const settle = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<void, StreamUnavailable> => {
-      if (Exit.isSuccess(exit)) {
-        return update({ status: "succeeded", result: toJson(exit.value), attempts: String(attempt), error: "" }).pipe(
-          Effect.zipRight(broker.remove(processing, raw)),
-          Effect.zipRight(Metrics.task(queue, "succeeded")),
-          Effect.asVoid
-        )
-      }
-      if (Cause.isInterruptedOnly(exit.cause)) {
-        return update({ status: "queued" }, "running").pipe(
-          Effect.zipRight(broker.run(handBack, [processing, k.queue(queue)], [raw, envelopeText])),
-          Effect.zipRight(Effect.logInfo("task:handed-back", { task_id: envelope.id, queue })),
-          Effect.asVoid
-        )
-      }
-      const failure = Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))
-      const error = describe(failure)
-      const permanent = failure instanceof PermanentFailure
-      if (permanent || attempt >= maxAttempts) {
-        const deadEntry = JSON.stringify({ ...envelope, queue, error, attempts: attempt, failed_at: Date.now() })
-        return Effect.gen(function*() {
-          yield* update({ status: "failed", error, attempts: String(attempt), dead_entry: deadEntry, note: "" })
-          const reply = yield* broker.run(bury, [processing, k.dead(queue)], [raw, deadEntry, String(config.deadLetterMax)])
-          const listed = Array.isArray(reply) && Number(reply[1]) === 1
-          if (!listed) {
-            const note = `dead list ${queue} is full (DEAD_LETTER_MAX=${config.deadLetterMax}): this failed task is kept only as its record`
-            yield* update({ dead_entry: "", note })
-            yield* Effect.logError("task:dead-letter-cap-reached", { task_id: envelope.id, queue, cap: config.deadLetterMax })
-          }
-          yield* Metrics.task(queue, "failed")
-          yield* Metrics.deadLetter(queue)
-          yield* Effect.logWarning("task:dead", { task_id: envelope.id, queue, attempts: attempt, permanent })
-        })
-      }
-      const delay = backoffMs(attempt, config.taskBackoffMs, config.taskBackoffMaxMs)
-      const due = Date.now() + delay
-      return update({ status: "retrying", error, attempts: String(attempt), next_attempt_at: String(due) }).pipe(
-        Effect.zipRight(broker.run(retryLater, [processing, k.delayed(queue)], [raw, envelopeText, String(due)])),
-        Effect.zipRight(Metrics.taskRetry(queue)),
-        Effect.zipRight(Metrics.task(queue, "retrying")),
-        Effect.asVoid
-      )
-    }
-
-    const startedAt = Date.now()
-    // The attempt continues the trace of the request that queued the task (its envelope's traceparent).
-    yield* withStoredTrace(envelope, handleMessage(
-      "worker",
-      fiber,
-      "task",
-      runHandler(envelope, attempt, maxAttempts, queue, config),
-      { task_id: envelope.id, type: envelope.type, queue, attempt, instance_id: config.instanceId }
-    )).pipe(
-      Effect.onExit((exit) =>
-        settle(exit).pipe(
-          Effect.retry(settleRetry),
-          Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: envelope.id, queue, error: e.message })),
-          Effect.zipRight(Metrics.taskDuration(queue, Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed", (Date.now() - startedAt) / 1000))
-        )
-      ),
-      Effect.ignore
-    )
+  handleMessage("worker", fiber, "task", runHandler(item, queue, ctx.config), {
+    task_id: item.envelope.id,
+    type: item.envelope.type,
+    queue,
+    attempt: item.attempt
   }).pipe(
-    Effect.catchAll((e) => Effect.logError("task:start-failed", { queue, error: e.message }))
+    // onExit's finalizer is uninterruptible: a success already computed is recorded even during shutdown.
+    Effect.onExit((exit) =>
+      Exit.isSuccess(exit)
+        ? completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) })
+        : settleFailure(ctx, queue, item, exit.cause).pipe(
+          Effect.retry(settleRetry),
+          Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message }))
+        )
+    ),
+    Effect.ignore
   )

@@ -51,17 +51,20 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   // ── live fanout ────────────────────────────────────────────────────────────
   const fanout = new Fanout(config.subscriberQueueLen)
   let tailId: string | null = null
-  yield* supervise("distributor", "tail", Effect.gen(function*() {
+  // Blocking reads are shown as the fiber's operation (so a read that returns after an outage
+  // marks the actor running again); they stay well under ACTOR_STUCK_MS.
+  const readBlockMs = Math.max(1, Math.min(config.blockMs, Math.floor(config.actorStuckMs / 2)))
+  yield* supervise("distributor", "tail", handleMessage("distributor", "tail", "read", Effect.gen(function*() {
     // Start at the stream's end; after a restart, continue where the tail was.
     tailId ??= (yield* broker.streamInfo(stream)).lastId ?? "0-0"
-    const entries = yield* broker.readAfter(stream, tailId, { count: TAIL_COUNT, blockMs: config.blockMs })
+    const entries = yield* broker.readAfter(stream, tailId, { count: TAIL_COUNT, blockMs: readBlockMs })
     if (entries.length > 0) {
       tailId = entries[entries.length - 1].id
       // Each sampled entry's trace gets a fanout span: ingest → stream → SSE delivery is one trace.
       const attrs = { subscribers: fanout.subscribers.size, instance_id: config.instanceId }
       yield* continueStoredTraces("distributor.fanout", entries, attrs, Effect.sync(() => fanout.dispatch(entries)))
     }
-  }))
+  }), {}, 0))
   const subscribe: SubscribeContext = {
     fanout,
     heartbeatMs: config.heartbeatMs,
@@ -80,7 +83,7 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
     group: config.consumerGroup,
     consumer: config.consumerName,
     batchCount: config.batchCount,
-    blockMs: config.blockMs,
+    blockMs: readBlockMs,
     pendingIdleMs: config.pendingIdleMs,
     maxDeliveries: config.maxDeliveries,
     deadMaxLen: config.trimMaxLen,
@@ -95,7 +98,7 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
     Effect.ignore
   )
   yield* supervise("distributor", "consumer", Effect.gen(function*() {
-    const entries = yield* consumeOnce(sinkOptions, sinkState)
+    const entries = yield* handleMessage("distributor", "consumer", "read", consumeOnce(sinkOptions, sinkState), {}, 0)
     if (entries.length > 0) {
       // The batch span links every entry's trace; each sampled entry also gets a sink span in its own trace.
       const traced = linkStoredTraces(entries.map((e) => e.fields)).pipe(

@@ -1,12 +1,12 @@
 /** @module test/kernel/supervise — actor loops restart on failures and defects, and report what they do. */
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer, Schedule, type Scope } from "effect"
 import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { ActorRegistry, layerRegistry } from "../../src/actor/registry.ts"
 import { handleMessage, supervise } from "../../src/actor/supervise.ts"
 
 const fast = Schedule.spaced("5 millis")
-const run = <A, E>(program: Effect.Effect<A, E, ActorRegistry>) =>
+const run = <A, E>(program: Effect.Effect<A, E, ActorRegistry | Scope.Scope>) =>
   Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(Layer.fresh(layerRegistry))))
 
 const test = suite("actor supervision")

@@ -4,11 +4,11 @@ import * as assert from "uvu/assert"
 import { startGate } from "../../actors/gate/scripts/start.ts"
 import { timeoutGate } from "../../actors/gate/scripts/timeout.ts"
 import { writeGate } from "../../actors/gate/scripts/write.ts"
+import { assertKeyCount } from "../helpers/scripts.ts"
 
 for (const script of [startGate, writeGate, timeoutGate]) {
   test(`gate script ${script.name} declares numberOfKeys equal to the highest KEYS[n] it uses`, () => {
-    const used = [...script.lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]))
-    assert.is(Math.max(...used), script.numberOfKeys)
+    assertKeyCount(script)
     assert.match(script.lua, /local rcall = redis\.call/)
   })
 }

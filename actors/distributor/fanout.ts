@@ -13,7 +13,7 @@ import { Either } from "effect"
 import type { StreamEntry } from "../../src/broker/Broker.ts"
 import { compareIds } from "./ids.ts"
 import { fromFields, levelRank, type Level, type LogRecord } from "../collector/event.ts"
-import { metric } from "../../src/telemetry/metrics.ts"
+import { record as metrics } from "../../src/telemetry/metrics.ts"
 
 /** What a subscriber asked for; all present filters must match. */
 export interface Filters {
@@ -106,7 +106,7 @@ export class Fanout {
         this.delivered++
         if (subscriber.chunks.length > this.queueLen) {
           subscriber.overflowed = true
-          metric.overflowCloses.unsafeUpdate(1, [])
+          metrics.overflowClose()
           subscriber.chunks = []
           subscriber.ids = []
         }
@@ -114,6 +114,6 @@ export class Fanout {
       }
     }
     for (const subscriber of touched) subscriber.wake?.()
-    metric.sseEvents.unsafeUpdate(this.delivered - before, [])
+    metrics.sseEventsSent(this.delivered - before)
   }
 }

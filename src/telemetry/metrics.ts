@@ -7,7 +7,24 @@
  */
 import { Effect, Metric, MetricBoundaries, MetricLabel } from "effect"
 
-const label = MetricLabel.make
+/**
+ * Label sets are interned: Effect caches a metric's hook per label *array*
+ * (a WeakMap keyed by identity), so reusing the same array skips building and
+ * hashing a metric key on every update. Bounded; past the cap, fresh arrays.
+ */
+const interned = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+const tags = (...pairs: ReadonlyArray<string>): ReadonlyArray<MetricLabel.MetricLabel> => {
+  const id = pairs.join("\u0000")
+  let hit = interned.get(id)
+  if (hit === undefined) {
+    const out: Array<MetricLabel.MetricLabel> = []
+    for (let i = 0; i < pairs.length; i += 2) out.push(MetricLabel.make(pairs[i], pairs[i + 1]))
+    hit = out
+    if (interned.size < 10_000) interned.set(id, hit)
+  }
+  return hit
+}
+const NO_TAGS: ReadonlyArray<MetricLabel.MetricLabel> = []
 
 const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
 const histogram = (name: string, description: string, boundaries: ReadonlyArray<number>) =>
@@ -37,12 +54,12 @@ export const metric = {
 }
 
 // Touch the unlabelled ones so they are exposed (as 0) before the first event.
-for (const m of [metric.ingestAccepted, metric.ingestBytes, metric.sseEvents, metric.overflowCloses, metric.streamDead]) m.unsafeValue([])
+for (const m of [metric.ingestAccepted, metric.ingestBytes, metric.sseEvents, metric.overflowCloses, metric.streamDead]) m.unsafeValue(NO_TAGS)
 
-const bump = (m: Metric.Metric.Counter<number>, n: number, tags: ReadonlyArray<MetricLabel.MetricLabel> = []) =>
-  Effect.sync(() => m.unsafeUpdate(n, tags))
-const observe = (m: Metric.Metric.Histogram<number>, v: number, tags: ReadonlyArray<MetricLabel.MetricLabel> = []) =>
-  Effect.sync(() => m.unsafeUpdate(v, tags))
+const bump = (m: Metric.Metric.Counter<number>, n: number, labels: ReadonlyArray<MetricLabel.MetricLabel> = NO_TAGS) =>
+  Effect.sync(() => m.unsafeUpdate(n, labels))
+const observe = (m: Metric.Metric.Histogram<number>, v: number, labels: ReadonlyArray<MetricLabel.MetricLabel> = NO_TAGS) =>
+  Effect.sync(() => m.unsafeUpdate(v, labels))
 
 /**
  * What actors call, e.g. `yield* Metrics.ingestAccepted(batch.length, bytes)`.
@@ -52,39 +69,38 @@ const observe = (m: Metric.Metric.Histogram<number>, v: number, tags: ReadonlyAr
 export const Metrics = {
   ingestAccepted: (events: number, bytes = 0) =>
     Effect.sync(() => {
-      metric.ingestAccepted.unsafeUpdate(events, [])
-      if (bytes > 0) metric.ingestBytes.unsafeUpdate(bytes, [])
+      metric.ingestAccepted.unsafeUpdate(events, NO_TAGS)
+      if (bytes > 0) metric.ingestBytes.unsafeUpdate(bytes, NO_TAGS)
     }),
   /** `reason`: e.g. invalid_payload, too_large, mailbox_full, stream_unavailable, unauthorized. */
-  ingestRejected: (reason: string, n = 1) => bump(metric.ingestRejected, n, [label("reason", reason)]),
+  ingestRejected: (reason: string, n = 1) => bump(metric.ingestRejected, n, tags("reason", reason)),
   batchSize: (events: number) => observe(metric.batchSize, events),
-  delivered: (sink: string, n: number) => bump(metric.delivered, n, [label("sink", sink)]),
+  delivered: (sink: string, n: number) => bump(metric.delivered, n, tags("sink", sink)),
   sseEventsSent: (n: number) => bump(metric.sseEvents, n),
   overflowClose: () => bump(metric.overflowCloses, 1),
   streamDeadLetter: (n = 1) => bump(metric.streamDead, n),
   /** `status`: enqueued, started, completed, failed, retried, dead. */
-  task: (queue: string, status: string, n = 1) => bump(metric.tasks, n, [label("queue", queue), label("status", status)]),
+  task: (queue: string, status: string, n = 1) => bump(metric.tasks, n, tags("queue", queue, "status", status)),
   taskDuration: (queue: string, outcome: string, seconds: number) =>
-    observe(metric.taskDuration, seconds, [label("queue", queue), label("outcome", outcome)]),
-  taskRetry: (queue: string) => bump(metric.retries, 1, [label("queue", queue)]),
-  deadLetter: (queue: string, n = 1) => bump(metric.deadLetters, n, [label("queue", queue)]),
+    observe(metric.taskDuration, seconds, tags("queue", queue, "outcome", outcome)),
+  taskRetry: (queue: string) => bump(metric.retries, 1, tags("queue", queue)),
+  deadLetter: (queue: string, n = 1) => bump(metric.deadLetters, n, tags("queue", queue)),
   /** `outcome`: waited, refused. */
   gateWait: (gate: string, outcome: string, seconds?: number) =>
     Effect.sync(() => {
-      metric.gateWaits.unsafeUpdate(1, [label("gate", gate), label("outcome", outcome)])
-      if (seconds !== undefined) metric.gateWait.unsafeUpdate(seconds, [label("gate", gate)])
+      metric.gateWaits.unsafeUpdate(1, tags("gate", gate, "outcome", outcome))
+      if (seconds !== undefined) metric.gateWait.unsafeUpdate(seconds, tags("gate", gate))
     })
 }
 
 /** Sync form for HTTP middleware (not inside an Effect). */
 export const recordHttp = (method: string, route: string, status: number, seconds: number) => {
-  const tags = [label("method", method), label("route", route)]
-  metric.httpRequests.unsafeUpdate(1, [...tags, label("status", `${Math.floor(status / 100)}xx`)])
-  metric.httpDuration.unsafeUpdate(seconds, tags)
+  metric.httpRequests.unsafeUpdate(1, tags("method", method, "route", route, "status", `${Math.floor(status / 100)}xx`))
+  metric.httpDuration.unsafeUpdate(seconds, tags("method", method, "route", route))
 }
 
 /** Sync form of `Metrics.ingestRejected` for the HTTP middleware. */
-export const recordIngestRejected = (reason: string) => metric.ingestRejected.unsafeUpdate(1, [label("reason", reason)])
+export const recordIngestRejected = (reason: string) => metric.ingestRejected.unsafeUpdate(1, tags("reason", reason))
 
 /**
  * Time a gate wait and count its outcome (`fluxgate_gate_waits_total{gate,outcome}`,
@@ -102,3 +118,11 @@ export const timeGateWait = <A, E, R>(gate: string, outcomeOf: (a: A) => string)
       })
     )
   })
+
+/** Sync forms for code outside an Effect (e.g. the distributor's fanout loop). */
+export const record = {
+  sseEventsSent: (n: number) => {
+    if (n > 0) metric.sseEvents.unsafeUpdate(n, NO_TAGS)
+  },
+  overflowClose: () => metric.overflowCloses.unsafeUpdate(1, NO_TAGS)
+}

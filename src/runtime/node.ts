@@ -28,9 +28,12 @@ const adapter: ServerAdapter = {
           port: info.port,
           close: () =>
             new Promise<void>((done) => {
-              server?.close(() => done())
-              // Keep-alive sockets would hold close() open; streams were ended already.
-              if (server && "closeIdleConnections" in server) server.closeIdleConnections()
+              const http = server as import("node:http").Server
+              http.close(() => done())
+              // Keep-alive sockets would hold close() open: drop idle ones now, and any
+              // still busy after a grace period (streams were already ended).
+              http.closeIdleConnections()
+              setTimeout(() => http.closeAllConnections(), 2_000).unref()
             })
         })
       })

@@ -1,8 +1,9 @@
 /** @module test/gate/gate.await — waiters get exactly one message, time out when asked, and survive restarts. */
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { test } from "uvu"
 import * as assert from "uvu/assert"
 import { awaitGate } from "../../actors/gate/await.ts"
+import { readGate } from "../../actors/gate/state.ts"
 import { makeConfig } from "../../src/config.ts"
 import { buildApp } from "../../src/main.ts"
 import { sharedRedis, uniqueName } from "../helpers/redis.ts"
@@ -67,6 +68,24 @@ for (const backend of BACKENDS) {
       assert.is((await post(app, "/io/write", { message: "second" })).status, 200)
       const outcome = await waiting
       assert.is(outcome?._tag === "Message" ? outcome.message : outcome?._tag, "second")
+    }))
+
+  test(`[${backend}] a waiter that died mid-wait is replaced by its retry, which rejoins the same round and gets the message`, () =>
+    withGate(backend, async ({ app, run }) => {
+      const first = await run(Effect.gen(function*() {
+        const fiber = yield* Effect.fork(awaitGate("default", { prompt: "retry me", waiter: "task:r1", whenBusy: "queue" }))
+        yield* Effect.sleep(100)
+        yield* Fiber.interrupt(fiber)
+        return yield* readGate("default")
+      }))
+      assert.is(first.state, "awaiting")
+      const retry = run(awaitGate("default", { prompt: "retry me", waiter: "task:r1", whenBusy: "queue" }))
+      await sleep(100)
+      const state = await (await app.request("/io")).json() as { generation: number; waiter: string }
+      assert.is(state.generation, first.generation, "no second round was started")
+      assert.is((await post(app, "/io/write", { message: "after the crash" })).status, 200)
+      const outcome = await retry
+      assert.is(outcome?._tag === "Message" ? outcome.message : outcome?._tag, "after the crash")
     }))
 
   test(`[${backend}] an ask-style waiter queues behind a running round and then runs its own`, () =>

@@ -48,6 +48,15 @@ test("[embedded] a burst runs its events over about its duration, then reports d
     assert.is((await postJson(app, "/generator/burst", { events: 0 })).status, 400)
   }))
 
+test("[embedded] BURST_EVENTS / BURST_DURATION_MS / BURST_INTERVAL_S schedule bursts", () =>
+  withGenerator("embedded", { generatorEnabled: false, burstEvents: 30, burstDurationMs: 50, burstIntervalS: 1 }, async ({ app, length }) => {
+    await until("a scheduled burst", async () => (await generatorState(app)).bursts.some((b) => b.state === "done"), 5000)
+    const burst = (await generatorState(app)).bursts[0]
+    assert.is(burst.events, 30)
+    assert.is(burst.sent, 30)
+    assert.ok((await length()) >= 30)
+  }))
+
 test("when the broker refuses appends, the generator retries with backoff and counts only what was stored", async () => {
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-bp-"))
   try {

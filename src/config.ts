@@ -175,6 +175,7 @@ const fields = {
   apiUrl: optional("API_URL", "ui role: proxy /api/* to this API base URL"),
   otelEndpoint: optional("OTEL_EXPORTER_OTLP_ENDPOINT", "export spans over OTLP/HTTP to this endpoint"),
   otelServiceName: str("OTEL_SERVICE_NAME", "fluxgate", "service.name resource attribute"),
+  otelProtocol: oneOf("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", ["http/json", "http/protobuf"] as const, "OTLP/HTTP body encoding of exported spans"),
   traceBufferSpans: int("TRACE_BUFFER_SPANS", 4096, "spans kept in memory for /debug/traces", 0),
   traceIndexRate: int("TRACE_INDEX_RATE", 50, "new traces per second a process shares through the Redis trace index (0 = off)", 0),
   traceIndexTtlS: int("TRACE_INDEX_TTL_S", 600, "seconds a trace stays in the Redis trace index", 1, 86_400),

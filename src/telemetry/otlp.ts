@@ -2,7 +2,8 @@
  * @module telemetry/otlp — the OTLP/HTTP span exporter, used as the base
  * tracer when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. @effect/opentelemetry's
  * `OtlpTracer` needs no OpenTelemetry SDK and posts with `fetch`, so it runs
- * unchanged on Node and Deno; spans go as OTLP JSON to `<endpoint>/v1/traces`.
+ * unchanged on Node and Deno; spans go to `<endpoint>/v1/traces` as OTLP JSON,
+ * or protobuf with `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`.
  */
 // Deep imports: the barrels would load the OpenTelemetry SDK and platform modules we never use.
 import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
@@ -33,4 +34,7 @@ export const makeOtlpTracer = (config: AppConfigShape, endpoint: string): Effect
     resource: resourceFor(config),
     exportInterval: "1 second",
     shutdownTimeout: "3 seconds"
-  }).pipe(Effect.provide(Layer.merge(FetchHttpClient.layer, OtlpSerialization.layerJson)))
+  }).pipe(Effect.provide(Layer.merge(
+    FetchHttpClient.layer,
+    config.otelProtocol === "http/protobuf" ? OtlpSerialization.layerProtobuf : OtlpSerialization.layerJson
+  )))

@@ -24,21 +24,24 @@ interface OtlpExport {
 const startReceiver = async () => {
   const port = await freePort()
   const exports: Array<{ path: string; contentType: string; body: OtlpExport }> = []
+  const raw: Array<{ contentType: string; bytes: Buffer }> = []
   const server: Server = createServer((req, res) => {
-    let text = ""
-    req.setEncoding("utf8")
-    req.on("data", (d) => (text += d))
+    const chunks: Array<Buffer> = []
+    req.on("data", (d: Buffer) => chunks.push(d))
     req.on("end", () => {
+      const bytes = Buffer.concat(chunks)
+      const contentType = req.headers["content-type"] ?? ""
+      raw.push({ contentType, bytes })
       try {
-        exports.push({ path: req.url ?? "", contentType: req.headers["content-type"] ?? "", body: JSON.parse(text) as OtlpExport })
+        if (contentType.includes("json")) exports.push({ path: req.url ?? "", contentType, body: JSON.parse(bytes.toString("utf8")) as OtlpExport })
       } catch {
         // not JSON: recorded as nothing, the assertions below will say so
       }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}")
+      res.writeHead(200, { "content-type": contentType.includes("json") ? "application/json" : "application/x-protobuf" }).end(contentType.includes("json") ? "{}" : "")
     })
   })
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", r))
-  return { port, exports, close: () => new Promise<void>((r) => server.close(() => r())) }
+  return { port, exports, raw, close: () => new Promise<void>((r) => server.close(() => r())) }
 }
 
 const T = "5bf92f3577b34da6a3ce929d0e0e4736"
@@ -100,5 +103,33 @@ const exportsSpansFrom = (launcher: Launcher) => async () => {
 
 test("a Node process exports spans over OTLP/HTTP with its service name, instance id and roles", exportsSpansFrom("tsx"))
 test("a Deno process exports spans over OTLP/HTTP with its service name, instance id and roles", exportsSpansFrom("deno"))
+
+test("with OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf the spans are posted as protobuf", async () => {
+  const receiver = await startReceiver()
+  const server = await startServer({
+    ROLES: "collector",
+    INSTANCE_ID: "otlp-protobuf",
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}/`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+    OTEL_SERVICE_NAME: "fluxgate-otlp-proto"
+  })
+  try {
+    const res = await fetch(`${server.url}/whoami`, { headers: { traceparent: `00-${T}-${S}-01` } })
+    assert.is(res.status, 200)
+    const traceBytes = Buffer.from(T, "hex")
+    const hit = () => receiver.raw.find((r) => r.bytes.includes(traceBytes))
+    const deadline = Date.now() + 15_000
+    while (hit() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    const found = hit()
+    assert.ok(found, `no protobuf export with trace ${T} (${receiver.raw.length} posts)`)
+    assert.match(found.contentType, /application\/x-protobuf/)
+    assert.ok(found.bytes.includes(Buffer.from("fluxgate-otlp-proto")), "resource service.name in the body")
+    assert.ok(found.bytes.includes(Buffer.from("otlp-protobuf")), "service.instance.id in the body")
+    assert.is(receiver.exports.length, 0)
+  } finally {
+    await server.stop("SIGKILL").catch(() => {})
+    await receiver.close()
+  }
+})
 
 test.run()

@@ -98,10 +98,11 @@ export interface SseClient {
 }
 
 /** Read an SSE response in the background. With `paused`, nothing is read until `resume()`. */
-export const sseClient = (response: Response): SseClient & { readonly dataEvents: () => Array<EventSourceMessage> } => {
+export const sseClient = (response: Response): SseClient & { readonly dataEvents: () => Array<EventSourceMessage>; readonly comments: Array<string> } => {
   const received: Array<EventSourceMessage> = []
+  const comments: Array<string> = []
   let done = false
-  const parser = createParser({ onEvent: (event) => void received.push(event) })
+  const parser = createParser({ onEvent: (event) => void received.push(event), onComment: (comment) => void comments.push(comment.trim()) })
   const body = response.body
   if (body === null) throw new Error("no body")
   const reader = body.getReader()
@@ -122,6 +123,7 @@ export const sseClient = (response: Response): SseClient & { readonly dataEvents
   return {
     status: response.status,
     events: received,
+    comments,
     dataEvents: () => received.filter((e) => e.event === undefined),
     ended: () => done,
     until: async (predicate, timeoutMs = 5000) => {

@@ -105,13 +105,14 @@ const docsDir = new URL("../../docs/", import.meta.url)
 
 /**
  * Screenshot the page to test/.output/screenshots/<name>.png; with
- * UPDATE_SCREENSHOTS=1 also to docs/dashboard-<name>.png (the README's pictures).
+ * UPDATE_SCREENSHOTS=1 (and `toDocs`) also to docs/dashboard-<name>.png, the
+ * one picture per panel the README shows.
  */
-export const screenshot = async (page: Page, name: string): Promise<void> => {
+export const screenshot = async (page: Page, name: string, toDocs = true): Promise<void> => {
   mkdirSync(outputDir, { recursive: true })
   const path = join(outputDir.pathname, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
-  if (process.env.UPDATE_SCREENSHOTS === "1") {
+  if (toDocs && process.env.UPDATE_SCREENSHOTS === "1") {
     mkdirSync(docsDir, { recursive: true })
     copyFileSync(path, join(docsDir.pathname, `dashboard-${name}.png`))
   }

@@ -91,7 +91,7 @@ test.before(() => setUp().catch((error: unknown) => {
 const setUp = async () => {
   const redis = await sharedRedis()
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-ui-"))
-  server = await startServer(await freePort(), {
+  const env = {
     REDIS_URL: redis.url,
     KEY_PREFIX: uniqueName("uip"),
     STREAM_NAME: uniqueName("ui-logs"),
@@ -109,7 +109,15 @@ const setUp = async () => {
     // One dead task reaches the cap, so the Queue panel's warning can be seen.
     DEAD_LETTER_MAX: "1",
     APP_LOG_LEVEL: "Warning"
-  })
+  }
+  // Another suite may take the free port between probe and listen: try a fresh one.
+  for (let attempt = 1; server === undefined; attempt++) {
+    try {
+      server = await startServer(await freePort(), env)
+    } catch (error) {
+      if (attempt === 3) throw error
+    }
+  }
   browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.setDefaultTimeout(15_000)
@@ -233,7 +241,7 @@ test("an async task submitted from the Tasks panel reaches succeeded with initia
   assert.match(cells.text ?? "", "12")
   await p.click('#panel-tasks button:has-text("Refresh")')
   await p.waitForSelector("[data-testid=task-list] .st-succeeded")
-  await screenshot(p, "tasks")
+  await screenshot(p, "tasks-succeeded", false)
 })
 
 test("a dead task shows its error inline, the Queue panel warns at the dead-letter cap, and Retry requeues it", async () => {
@@ -249,7 +257,7 @@ test("a dead task shows its error inline, the Queue panel warns at the dead-lett
   const listed = `[data-testid=task-list] tr[data-task="${taskId}"]`
   await p.waitForSelector(listed)
   assert.ok((await p.textContent(`${listed} .err`) ?? "").length > 0, "the error is shown in the row")
-  await screenshot(p, "tasks-dead")
+  await screenshot(p, "tasks")
 
   await tab(p, "queue")
   await p.waitForSelector("[data-testid=queues] [role=alert]:visible")

@@ -16,6 +16,8 @@ import type { BrokerService } from "../../src/broker/Broker.ts"
 import { hashTagOf, type Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
+import { Metrics } from "../../src/telemetry/metrics.ts"
+import { withStoredTrace } from "../../src/telemetry/traceparent.ts"
 import type { Completer } from "./completer.ts"
 import { handlerFor, type HandlerRequirements } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
@@ -149,12 +151,16 @@ const settleFailure = (ctx: LeaseContext, queue: string, item: Started, cause: C
         yield* update({ dead_entry: "", note })
         yield* Effect.logError("task:dead-letter-cap-reached", { task_id: envelope.id, queue, cap: config.deadLetterMax })
       }
+      yield* Metrics.task(queue, "failed")
+      yield* Metrics.deadLetter(queue)
       yield* Effect.logWarning("task:dead", { task_id: envelope.id, queue, attempts: attempt, permanent })
     })
   }
   const due = Date.now() + backoffMs(attempt, config.taskBackoffMs, config.taskBackoffMaxMs)
   return update({ status: "retrying", error, attempts: String(attempt), next_attempt_at: String(due) }).pipe(
     Effect.zipRight(broker.run(retryLater, [processing, k.delayed(queue)], [raw, envelopeText, String(due)])),
+    Effect.zipRight(Metrics.taskRetry(queue)),
+    Effect.zipRight(Metrics.task(queue, "retrying")),
     Effect.asVoid
   )
 }
@@ -167,20 +173,33 @@ export const runStarted = (
   completer: Completer,
   fiber: string
 ): Effect.Effect<void, never, HandlerRequirements | ActorRegistry> =>
-  handleMessage("worker", fiber, "task", runHandler(item, queue, ctx.config), {
-    task_id: item.envelope.id,
-    type: item.envelope.type,
-    queue,
-    attempt: item.attempt
-  }).pipe(
-    // onExit's finalizer is uninterruptible: a success already computed is recorded even during shutdown.
-    Effect.onExit((exit) =>
-      Exit.isSuccess(exit)
-        ? completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) })
-        : settleFailure(ctx, queue, item, exit.cause).pipe(
-          Effect.retry(settleRetry),
-          Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message }))
-        )
-    ),
-    Effect.ignore
-  )
+  Effect.suspend(() => {
+    const startedAt = Date.now()
+    // The attempt continues the trace of the request that queued the task (the envelope's traceparent).
+    return withStoredTrace(item.envelope, handleMessage("worker", fiber, "task", runHandler(item, queue, ctx.config), {
+      task_id: item.envelope.id,
+      type: item.envelope.type,
+      queue,
+      attempt: item.attempt,
+      instance_id: ctx.config.instanceId
+    })).pipe(
+      // onExit's finalizer is uninterruptible: a success already computed is recorded even during shutdown.
+      Effect.onExit((exit) =>
+        (Exit.isSuccess(exit)
+          ? completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) }).pipe(
+            Effect.zipRight(Metrics.task(queue, "succeeded"))
+          )
+          : settleFailure(ctx, queue, item, exit.cause).pipe(
+            Effect.retry(settleRetry),
+            Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message }))
+          )).pipe(
+            Effect.zipRight(Metrics.taskDuration(
+              queue,
+              Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed",
+              (Date.now() - startedAt) / 1000
+            ))
+          )
+      ),
+      Effect.ignore
+    )
+  })

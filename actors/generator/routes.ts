@@ -3,7 +3,7 @@
  * `PATCH /generator` (running, frequency, level, format, profile at run time)
  * and `POST /generator/burst {"events","duration_ms"}` (seed 002 Day 2).
  */
-import { Effect, Fiber, Schema, type Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import { Hono } from "hono"
 import type { Broker } from "../../src/broker/Broker.ts"
 import type { AppConfig, AppConfigShape } from "../../src/config.ts"
@@ -69,7 +69,7 @@ export const generatorRoutes = (run: Runner<Broker | AppConfig>, engine: Engine,
       run(c, Effect.gen(function*() {
         const input = yield* decodeInput(BurstBody, yield* body(yield* readText(c)))
         const burst = engine.newBurst(input.events, input.duration_ms ?? config.burstDurationMs)
-        const fiber = yield* Effect.forkIn(engine.runBurst(burst), scope)
-        void Fiber.id(fiber)
+        // Forked into the actor's scope, not the request's: the burst outlives the 202, and shutdown interrupts it.
+        yield* Effect.forkIn(engine.runBurst(burst), scope)
         return c.json({ burst: burstJson(burst) }, 202)
       })))

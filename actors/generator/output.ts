@@ -25,7 +25,7 @@ export const maskToken = (token: string): string => (token.length <= 4 ? "****" 
 /** The event's custom fields as they may be shown anywhere: token masked. */
 export const publicFields = (e: FlowEvent): Record<string, string | number> => {
   const out: Record<string, string | number> = {}
-  for (const [k, v] of Object.entries(e.fields)) if (v !== undefined) out[k] = k === "session_token" ? maskToken(String(v)) : v
+  for (const [k, v] of Object.entries(e.fields)) if (v !== undefined && v !== "") out[k] = k === "session_token" ? maskToken(String(v)) : v
   return out
 }
 

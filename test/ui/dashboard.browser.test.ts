@@ -297,6 +297,8 @@ test("starting the IO gate shows waiting in Get Logs; writing the message resume
   await p.click('#panel-gate button:has-text("Send message")')
   await p.waitForFunction(() => /resumed/.test(document.querySelector("[data-testid=gate-result]")?.textContent ?? ""))
   await p.waitForFunction(() => document.querySelector("[data-testid=gate-state]")?.textContent === "idle")
+  // The waiting process (the generator) resumed: it logs the message, which reaches the live tail.
+  await p.waitForFunction((r) => [...document.querySelectorAll("[data-testid=tail-log] .msg")].some((e) => e.textContent?.includes(r)), reply)
   await p.click('#panel-gate button:has-text("Get Logs")')
   await p.waitForFunction(() => document.querySelector("[data-testid=logs-status]")?.textContent === "ok")
   await p.click('#panel-gate button:has-text("Read last message")')

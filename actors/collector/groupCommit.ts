@@ -115,6 +115,21 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
         offset += request.entries.length
         yield* Deferred.succeed(request.done, ids)
       }
+    } else if (batch.length > 1 && result._tag === "Left") {
+      // Isolate the failure: each request is written on its own, so one request that Redis
+      // rejects fails alone (in an outage every retry fails fast, and each caller gets its 503).
+      for (const request of batch) {
+        const alone = yield* Broker.pipe(
+          Effect.flatMap((broker) => broker.append(options.stream, request.entries, { maxLen: options.maxLen })),
+          Effect.either
+        )
+        if (alone._tag === "Right" && alone.right.length === request.entries.length) {
+          yield* Metrics.ingestAccepted(request.entries.length)
+          yield* Deferred.succeed(request.done, alone.right)
+        } else {
+          yield* Deferred.fail(request.done, alone._tag === "Left" ? alone.left : new StreamUnavailable({ message: "append returned too few ids" }))
+        }
+      }
     } else {
       const error = result._tag === "Left"
         ? result.left

@@ -64,9 +64,10 @@ class RecordingSpan implements Tracer.Span {
 }
 
 /**
- * A token bucket deciding which *new* traces (no parent) go to the shared
- * index: at most `perSecond` a second, so a flood of requests cannot flood
- * Redis. Children inherit their parent's decision.
+ * A token bucket deciding which *new* traces (a request with no or a sampled
+ * incoming traceparent) go to the shared index: at most `perSecond` a second,
+ * so a flood of requests cannot flood Redis. Children inherit the decision
+ * (it travels as the W3C "sampled" flag in stored traceparents).
  */
 export const makeAdmission = (perSecond: number, now: () => number = Date.now) => {
   let tokens = perSecond
@@ -87,7 +88,9 @@ export const makeRecordingTracer = (base: Tracer.Tracer, sink: SpanSink, admit: 
   Tracer.make({
     span: (name, parent, context, links, startTime, kind, options) => {
       const inner = base.span(name, parent, context, links, startTime, kind, options)
-      const sampled = Option.isSome(parent) ? parent.value.sampled : admit()
+      // Only entry points (server spans: HTTP requests) start shared traces; an actor loop's own
+      // root spans (batches, sweeps) stay local, so they never spend the index budget.
+      const sampled = Option.isSome(parent) ? parent.value.sampled : kind === "server" && admit()
       return new RecordingSpan(inner, sampled, sink)
     },
     context: (f, fiber) => base.context(f, fiber)

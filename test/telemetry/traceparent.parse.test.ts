@@ -6,7 +6,7 @@ import { Effect, Option } from "effect"
 import { test } from "uvu"
 import * as assert from "uvu/assert"
 import { formatTraceparent, parseTraceparent, withStoredTrace } from "../../src/telemetry/traceparent.ts"
-import { makeAdmission } from "../../src/telemetry/tracer.ts"
+import { makeAdmission, makeRecordingTracer, plainTracer } from "../../src/telemetry/tracer.ts"
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736"
 const S = "00f067aa0ba902b7"
@@ -44,6 +44,18 @@ test("the trace-index admission allows at most its rate of new traces per second
   now = 500
   assert.equal([admit(), admit()], [true, false])
   assert.is(makeAdmission(0)(), false)
+})
+
+test("only server (entry) spans start shared traces; children inherit the decision", async () => {
+  const tracer = makeRecordingTracer(plainTracer, () => {}, () => true)
+  const loop = await Effect.runPromise(Effect.withTracer(Effect.withSpan(Effect.currentSpan, "collector.append"), tracer))
+  assert.is(loop.sampled, false)
+  const child = await Effect.runPromise(Effect.withTracer(Effect.withSpan(Effect.withSpan(Effect.currentSpan, "inner"), "http GET /x", { kind: "server" }), tracer))
+  assert.is(child.sampled, true)
+  assert.is(formatTraceparent(child).slice(-2), "01")
+  const refused = makeRecordingTracer(plainTracer, () => {}, () => false)
+  const server = await Effect.runPromise(Effect.withTracer(Effect.withSpan(Effect.currentSpan, "http GET /x", { kind: "server" }), refused))
+  assert.is(server.sampled, false)
 })
 
 test.run()

@@ -37,7 +37,6 @@ const seconds = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export const metric = {
   ingestAccepted: counter("fluxgate_ingest_accepted_total", "events accepted by POST /ingest (and seed ingest paths)"),
   ingestRejected: counter("fluxgate_ingest_rejected_total", "events or requests rejected at ingest, by reason"),
-  ingestBytes: counter("fluxgate_ingest_bytes_total", "bytes of accepted events"),
   batchSize: histogram("fluxgate_ingest_batch_size", "events per collector group-commit write", sizes),
   delivered: counter("fluxgate_events_delivered_total", "stream events delivered by the distributor, by sink"),
   sseEvents: counter("fluxgate_sse_events_sent_total", "events written to SSE subscribers"),
@@ -54,7 +53,7 @@ export const metric = {
 }
 
 // Touch the unlabelled ones so they are exposed (as 0) before the first event.
-for (const m of [metric.ingestAccepted, metric.ingestBytes, metric.sseEvents, metric.overflowCloses, metric.streamDead]) m.unsafeValue(NO_TAGS)
+for (const m of [metric.ingestAccepted, metric.sseEvents, metric.overflowCloses, metric.streamDead]) m.unsafeValue(NO_TAGS)
 
 const bump = (m: Metric.Metric.Counter<number>, n: number, labels: ReadonlyArray<MetricLabel.MetricLabel> = NO_TAGS) =>
   Effect.sync(() => m.unsafeUpdate(n, labels))
@@ -67,11 +66,7 @@ const observe = (m: Metric.Metric.Histogram<number>, v: number, labels: Readonly
  * fixed set (they become label values).
  */
 export const Metrics = {
-  ingestAccepted: (events: number, bytes = 0) =>
-    Effect.sync(() => {
-      metric.ingestAccepted.unsafeUpdate(events, NO_TAGS)
-      if (bytes > 0) metric.ingestBytes.unsafeUpdate(bytes, NO_TAGS)
-    }),
+  ingestAccepted: (events: number) => bump(metric.ingestAccepted, events),
   /** `reason`: e.g. invalid_payload, too_large, mailbox_full, stream_unavailable, unauthorized. */
   ingestRejected: (reason: string, n = 1) => bump(metric.ingestRejected, n, tags("reason", reason)),
   batchSize: (events: number) => observe(metric.batchSize, events),

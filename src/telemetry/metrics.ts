@@ -61,7 +61,7 @@ const observe = (m: Metric.Metric.Histogram<number>, v: number, labels: Readonly
   Effect.sync(() => m.unsafeUpdate(v, labels))
 
 /**
- * What actors call, e.g. `yield* Metrics.ingestAccepted(batch.length, bytes)`.
+ * What actors call, e.g. `yield* Metrics.ingestAccepted(batch.length)`.
  * Each is a cheap `Effect.sync`; reason/queue/gate values should be a small
  * fixed set (they become label values).
  */

@@ -7,137 +7,29 @@
  * test/.output/screenshots (UPDATE_SCREENSHOTS=1 also refreshes docs/).
  * Run on Deno, the same tests drive the server started with Deno's entry point.
  */
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import type { Browser, Page } from "playwright-core"
 import { suite } from "uvu"
 import * as assert from "uvu/assert"
-import { freePort, sharedRedis, uniqueName } from "../helpers/redis.ts"
-import { launchChromium, screenshot, startServer, type ServerProcess } from "./browser.ts"
-
-const TOKEN = `tok-${uniqueName("ui")}`
-const INSTANCE = "ui-e2e"
-const run = uniqueName("run")
+import { freePort } from "../helpers/redis.ts"
+import { screenshot, startServer } from "./browser.ts"
+import { CONTRAST_PROBLEMS, Dashboard, INSTANCE, RUN as run, TOKEN, tab, tailRows } from "./fixture.ts"
 
 const test = suite(`dashboard in Chromium (server on ${"Deno" in globalThis ? "Deno" : "Node"})`)
-let server: ServerProcess | undefined
-let browser: Browser | undefined
-let page: Page | undefined
-const requested: Array<string> = []
-const pageErrors: Array<string> = []
-
-const need = <A>(value: A | undefined, what: string): A => {
-  if (value === undefined) throw new Error(`${what} did not start`)
-  return value
-}
-
-/** POST /ingest from the test (not the page), with the token. */
-const ingest = async (events: ReadonlyArray<Record<string, unknown>>) => {
-  const res = await fetch(`${need(server, "server").base}/ingest`, {
-    method: "POST",
-    headers: { "content-type": "application/x-ndjson", Authorization: `Bearer ${TOKEN}` },
-    body: events.map((e) => JSON.stringify(e)).join("\n")
-  })
-  assert.is(res.status, 202, `ingest answered ${res.status}: ${await res.clone().text()}`)
-  return ((await res.json()) as { ids: Array<string> }).ids
-}
-
-const tab = async (p: Page, id: string) => {
-  await p.click(`#tab-${id}`)
-  await p.waitForSelector(`#panel-${id}`, { state: "visible" })
-}
-
-/** Source/message of every row in the tail, in screen order. */
-const tailRows = (p: Page) =>
-  p.$$eval("[data-testid=tail-log] li[data-id]", (lis) =>
-    lis.map((li) => ({ id: li.getAttribute("data-id") ?? "", source: li.querySelector(".src")?.textContent ?? "", message: li.querySelector(".msg")?.textContent ?? "" })))
-
-/**
- * Visible text under a selector whose colour against its nearest opaque
- * background is below WCAG AA (4.5:1). Plain JavaScript in a string: tsx
- * would wrap named functions in a `__name` helper the page doesn't have.
- */
-const CONTRAST_PROBLEMS = `(root) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number)
-  const lin = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4 }
-  const lum = (c) => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
-  const background = (el) => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor)
-      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c
-    }
-    return [255, 255, 255]
-  }
-  const out = []
-  for (const el of document.querySelectorAll(root + " *, .tabs button")) {
-    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== "")
-    const box = el.getBoundingClientRect()
-    if (!own || box.width === 0 || box.height === 0) continue
-    const fg = lum(rgb(getComputedStyle(el).color))
-    const bg = lum(background(el))
-    const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05)
-    if (ratio < 4.5) out.push(el.tagName.toLowerCase() + "." + el.className + " '" + el.textContent.trim().slice(0, 30) + "' " + ratio.toFixed(2))
-  }
-  return out
-}`
+const d = new Dashboard()
 
 // uvu swallows an error thrown by a `before` hook (it reports 0 passed and no reason): print it.
-test.before(() => setUp().catch((error: unknown) => {
+test.before(() => d.start().catch((error: unknown) => {
   console.error("dashboard test set-up failed:", error)
   throw error
 }))
-
-const setUp = async () => {
-  const redis = await sharedRedis()
-  const dir = mkdtempSync(join(tmpdir(), "fluxgate-ui-"))
-  const env = {
-    REDIS_URL: redis.url,
-    KEY_PREFIX: uniqueName("uip"),
-    STREAM_NAME: uniqueName("ui-logs"),
-    QUEUE_NAME: uniqueName("ui-messages"),
-    TASK_QUEUE: uniqueName("ui-tasks"),
-    INSTANCE_ID: INSTANCE,
-    AUTH_TOKEN: TOKEN,
-    OUTPUT_PATH: join(dir, "processed.log"),
-    LOG_FILE: join(dir, "app.log"),
-    LOG_FREQUENCY: "2",
-    HEARTBEAT_MS: "1000",
-    // Small enough that the gap test can outrun it, large enough that the pause test's
-    // 2,100-event burst is still in the stream when the paused tab replays it.
-    TRIM_MAXLEN: "4000",
-    // One dead task reaches the cap, so the Queue panel's warning can be seen.
-    DEAD_LETTER_MAX: "1",
-    APP_LOG_LEVEL: "Warning"
-  }
-  // Another suite may take the free port between probe and listen: try a fresh one.
-  for (let attempt = 1; server === undefined; attempt++) {
-    try {
-      server = await startServer(await freePort(), env)
-    } catch (error) {
-      if (attempt === 3) throw error
-    }
-  }
-  browser = await launchChromium()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  page.setDefaultTimeout(15_000)
-  page.on("request", (r) => requested.push(r.url()))
-  page.on("pageerror", (e) => pageErrors.push(e.message))
-  await page.goto(`${server.base}/`)
-  await page.waitForSelector("[data-testid=tail-status][data-state=live]")
-}
 
 let began = 0
 test.before.each(() => { began = Date.now() })
 test.after.each((ctx) => { if (process.env.UI_TEST_TIMING) console.log(`\n  ${Date.now() - began} ms  ${ctx.__test__}`) })
 
-test.after(async () => {
-  await browser?.close().catch(() => {})
-  await server?.kill()
-})
+test.after(() => d.stop())
 
 test("an event sent from the Send panel is refused without the token, accepted with it, and appears in the live tail", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "send")
   const message = `hello from the browser ${run}`
   await p.fill("#panel-send input[name=message]", message)
@@ -168,9 +60,9 @@ test("an event sent from the Send panel is refused without the token, accepted w
 })
 
 test("the live tail colours levels, filters by minimum level, and pauses without losing events", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   const source = `levels-${run}`
-  await ingest(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"].map((level, i) => ({
+  await d.ingest(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"].map((level, i) => ({
     source, level, message: `${level.toLowerCase()} event ${i}`, metadata: { user_id: `u-${i}`, latency_ms: 10 * i }
   })))
   await p.waitForFunction((s) => document.querySelectorAll(`[data-testid=tail-log] li[data-id]`).length > 0 &&
@@ -180,7 +72,7 @@ test("the live tail colours levels, filters by minimum level, and pauses without
   await screenshot(p, "tail")
 
   await p.click('#panel-tail button:has-text("Pause")')
-  const paused = await ingest([{ source, level: "INFO", message: `while paused ${run}` }])
+  const paused = await d.ingest([{ source, level: "INFO", message: `while paused ${run}` }])
   await p.waitForFunction(() => /paused \(1 buffered\)/.test(document.querySelector("[data-testid=tail-status]")?.textContent ?? ""))
   assert.is(await p.$(`[data-testid=tail-log] li[data-id="${paused[0]}"]`), null, "not drawn while paused")
   await p.click('#panel-tail button:has-text("Resume")')
@@ -188,17 +80,17 @@ test("the live tail colours levels, filters by minimum level, and pauses without
 
   await p.selectOption("#panel-tail select[name=level]", "ERROR")
   await p.waitForSelector("[data-testid=tail-status][data-state=live]")
-  const [low, high] = await ingest([{ source, level: "INFO", message: "filtered out" }, { source, level: "ERROR", message: "kept by the filter" }])
+  const [low, high] = await d.ingest([{ source, level: "INFO", message: "filtered out" }, { source, level: "ERROR", message: "kept by the filter" }])
   await p.waitForSelector(`[data-testid=tail-log] li[data-id="${high}"]`)
   assert.is(await p.$(`[data-testid=tail-log] li[data-id="${low}"]`), null, "INFO hidden by min level ERROR")
   await p.selectOption("#panel-tail select[name=level]", "")
 })
 
 test("a pause longer than its buffer detaches the stream and replays the rest from the stream on resume", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   const source = `burst-${run}`
   await p.click('#panel-tail button:has-text("Pause")')
-  await ingest(Array.from({ length: 2100 }, (_, i) => ({ source, level: "DEBUG", message: `b ${i + 1}` })))
+  await d.ingest(Array.from({ length: 2100 }, (_, i) => ({ source, level: "DEBUG", message: `b ${i + 1}` })))
   await p.waitForFunction(() => /pause buffer full/.test(document.querySelector("[data-testid=tail-notices]")?.textContent ?? ""))
   assert.match(await p.textContent("[data-testid=tail-status]") ?? "", "will replay from")
   await p.click('#panel-tail button:has-text("Resume")')
@@ -212,10 +104,10 @@ test("a pause longer than its buffer detaches the stream and replays the rest fr
 })
 
 test("reconnecting after the stream trimmed past the last seen id shows the distributor's gap notice", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await p.click('#panel-tail button:has-text("Disconnect")')
   await p.waitForSelector("[data-testid=tail-status][data-state=disconnected]")
-  const ids = await ingest(Array.from({ length: 5000 }, (_, i) => ({ source: `trim-${run}`, level: "DEBUG", message: `t ${i}` })))
+  const ids = await d.ingest(Array.from({ length: 5000 }, (_, i) => ({ source: `trim-${run}`, level: "DEBUG", message: `t ${i}` })))
   await p.click('#panel-tail button:has-text("Connect")')
   await p.waitForFunction(() => /gap: .*trimmed/.test(document.querySelector("[data-testid=tail-notices]")?.textContent ?? ""))
   await p.waitForSelector(`[data-testid=tail-log] li[data-id="${ids.at(-1)}"]`)
@@ -223,7 +115,7 @@ test("reconnecting after the stream trimmed past the last seen id shows the dist
 })
 
 test("an async task submitted from the Tasks panel reaches succeeded with initiated_by, checked_by and handled_by", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "tasks")
   await p.click('#panel-tasks button:has-text("= ?")')
   await p.waitForSelector("[data-testid=sync-result]")
@@ -245,7 +137,7 @@ test("an async task submitted from the Tasks panel reaches succeeded with initia
 })
 
 test("a dead task shows its error inline, the Queue panel warns at the dead-letter cap, and Retry requeues it", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "tasks")
   await p.click('#panel-tasks summary:has-text("Other task types")')
   await p.selectOption("#panel-tasks select[name=task-type]", "sleep")
@@ -274,7 +166,7 @@ test("a dead task shows its error inline, the Queue panel warns at the dead-lett
 })
 
 test("the Queue panel enqueues a message and lists its queue's live counts", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "queue")
   await p.click('#panel-queue button:has-text("Enqueue")')
   await p.waitForSelector("#panel-queue .result.ok")
@@ -285,7 +177,7 @@ test("the Queue panel enqueues a message and lists its queue's live counts", asy
 })
 
 test("starting the IO gate shows waiting in Get Logs; writing the message resumes it", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "gate")
   await p.click('#panel-gate button:has-text("Start IO process")')
   await p.waitForFunction(() => document.querySelector("[data-testid=gate-state]")?.textContent === "waiting for a message")
@@ -306,7 +198,7 @@ test("starting the IO gate shows waiting in Get Logs; writing the message resume
 })
 
 test("the Health panel shows this instance, its Redis broker and every actor", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "health")
   await p.waitForFunction(() => document.querySelector("[data-testid=health-status]")?.textContent !== "…")
   const text = await p.textContent("#panel-health") ?? ""
@@ -318,7 +210,7 @@ test("the Health panel shows this instance, its Redis broker and every actor", a
 })
 
 test("the Generator panel pauses and resumes the generator", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "generator")
   await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
   await p.click('#panel-generator button:has-text("Pause")')
@@ -329,8 +221,8 @@ test("the Generator panel pauses and resumes the generator", async () => {
 })
 
 test("the Traces panel lists recent traces and draws one as a waterfall", async () => {
-  const p = need(page, "browser")
-  await ingest([{ source: `traced-${run}`, level: "INFO", message: "follow me" }])
+  const p = d.page
+  await d.ingest([{ source: `traced-${run}`, level: "INFO", message: "follow me" }])
   await tab(p, "traces")
   await p.fill("#panel-traces input[placeholder^=any]", "collector")
   await p.click('#panel-traces button:has-text("Refresh")')
@@ -343,12 +235,12 @@ test("the Traces panel lists recent traces and draws one as a waterfall", async 
 })
 
 test("the tail resumes after the server is killed and restarted, with no missing or repeated event", async () => {
-  const p = need(page, "browser")
-  const s = need(server, "server")
+  const p = d.page
+  const s = d.server
   await tab(p, "tail")
   const source = `restart-${run}`
   const seq = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ source, level: "INFO", message: `seq ${from + i}` }))
-  await ingest(seq(1, 5))
+  await d.ingest(seq(1, 5))
   await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length === 5, source)
 
   const t0 = Date.now()
@@ -359,10 +251,10 @@ test("the tail resumes after the server is killed and restarted, with no missing
   await s.restart()
   mark("server ready again")
   // Written before the tab reconnects: only a Last-Event-ID replay can deliver these.
-  await ingest(seq(6, 10))
+  await d.ingest(seq(6, 10))
   await p.waitForSelector("[data-testid=tail-status][data-state=live]", { timeout: 20_000 })
   mark("tail live")
-  await ingest(seq(11, 12))
+  await d.ingest(seq(11, 12))
   await p.waitForFunction((src) => [...document.querySelectorAll("[data-testid=tail-log] .src")].filter((e) => e.textContent === src).length >= 12, source, { timeout: 20_000 })
   await p.waitForTimeout(300) // a duplicate would arrive right behind
   const mine = (await tailRows(p)).filter((r) => r.source === source).map((r) => r.message)
@@ -371,14 +263,14 @@ test("the tail resumes after the server is killed and restarted, with no missing
 })
 
 test("a separate ui process (ROLES=ui, API_URL) serves the same dashboard through its /api proxy, live tail included", async () => {
-  const api = need(server, "server")
-  const b = need(browser, "browser")
+  const api = d.server
+  const b = d.browser
   const ui = await startServer(await freePort(), { ROLES: "ui", API_URL: api.base, INSTANCE_ID: "ui-proxy", APP_LOG_LEVEL: "Warning" })
   const context = await b.newContext({ viewport: { width: 1280, height: 900 } })
   try {
     const p = await context.newPage()
     p.setDefaultTimeout(15_000)
-    p.on("request", (r) => requested.push(r.url()))
+    p.on("request", (r) => d.requested.push(r.url()))
     await p.goto(`${ui.base}/`)
     await p.waitForSelector("[data-testid=tail-status][data-state=live]")
     // The header names the API instance: /api/whoami went through the proxy.
@@ -400,7 +292,7 @@ test("a separate ui process (ROLES=ui, API_URL) serves the same dashboard throug
 })
 
 test("every panel fits a phone-width screen and labels every control", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await p.setViewportSize({ width: 390, height: 844 })
   for (const id of ["tail", "send", "tasks", "queue", "gate", "generator", "health", "traces"]) {
     await tab(p, id)
@@ -418,7 +310,7 @@ test("every panel fits a phone-width screen and labels every control", async () 
 })
 
 test("the tabs are reachable and switchable with the keyboard alone", async () => {
-  const p = need(page, "browser")
+  const p = d.page
   await tab(p, "tail")
   await p.focus("#tab-tail")
   const expect = async (key: string, id: string) => {
@@ -435,9 +327,9 @@ test("the tabs are reachable and switchable with the keyboard alone", async () =
 })
 
 test("the token never appears in a URL and the page raised no script error", () => {
-  assert.ok(requested.length > 10, `${requested.length} requests seen`)
-  assert.equal(requested.filter((u) => u.includes(TOKEN)), [])
-  assert.equal(pageErrors, [])
+  assert.ok(d.requested.length > 10, `${d.requested.length} requests seen`)
+  assert.equal(d.requested.filter((u) => u.includes(TOKEN)), [])
+  assert.equal(d.pageErrors, [])
 })
 
 test.run()

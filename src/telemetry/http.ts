@@ -25,8 +25,14 @@ const routeOf = (matched: ReadonlyArray<{ readonly method: string; readonly path
   return "unmatched"
 }
 
-/** Reads of the telemetry itself are not traced: a dashboard polling them would fill the buffer with itself. */
-const untraced = (route: string) => route === "/metrics" || route.startsWith("/debug/traces")
+/**
+ * Not traced here: reads of the telemetry itself (a dashboard polling them would
+ * fill the buffer with itself), and `/api/*`, which is either re-dispatched to
+ * the same app (traced there, so the response's traceparent names the trace
+ * holding the handler's spans) or proxied to API_URL (traced by the API, whose
+ * traceparent header comes back through the proxy).
+ */
+const untraced = (route: string) => route === "/metrics" || route.startsWith("/debug/traces") || route === "/api/*"
 
 /** Routes whose refusals count as `fluxgate_ingest_rejected_total` (here, so 401/413 from app-wide middleware count too). */
 const INGEST_ROUTES = new Set(["/ingest"])

@@ -50,6 +50,21 @@ test("a request with a traceparent runs in a server span of that trace, returned
   })))
 })
 
+test("through the /api/* alias the returned traceparent names the trace that holds the handler's spans", async () => {
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const { app } = yield* buildWith(config(), [Probe])
+    const res = yield* request(app, "/api/probe")
+    assert.is(res.status, 200)
+    const tp = parseTraceparent(res.headers.get("traceparent"))
+    assert.ok(tp)
+    const { status, body } = yield* getJson<{ spans: Array<{ name: string; span_id: string; parent_span_id: string | null }> }>(app, `/debug/traces/${tp.traceId}`)
+    assert.is(status, 200)
+    const server = body.spans.find((s) => s.span_id === tp.spanId)
+    assert.is(server?.name, "http GET /probe")
+    assert.ok(body.spans.some((s) => s.name === "probe.route" && s.parent_span_id === tp.spanId))
+  })))
+})
+
 test("a request without a traceparent starts a new trace and still gets one back", async () => {
   await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
     const { app } = yield* buildWith(config(), [Probe])

@@ -18,6 +18,7 @@ import { Lifecycle } from "../../src/lifecycle.ts"
 import { makeArchive } from "./archive.ts"
 import { Fanout } from "./fanout.ts"
 import { STREAM_ID, normalizeId } from "./ids.ts"
+import { judgeConsumer } from "./health.ts"
 import { getLogs, parseFilters } from "./logs.ts"
 import { consumeOnce, reclaimOnce, sinkAndAck, type SinkOptions, type SinkState } from "./sinks.ts"
 import { openSubscription, type SubscribeContext } from "./subscribe.ts"
@@ -29,8 +30,6 @@ export { distributorMetrics } from "./counters.ts"
 
 /** Entries per live-tail read. */
 const TAIL_COUNT = 1000
-/** Oldest pending older than this many PENDING_IDLE_MS means the reclaim sweep is not keeping up. */
-const PENDING_STUCK_FACTOR = 4
 
 /** Subscribers connected to this process, across all distributor instances in it (for tests and /debug). */
 let liveSubscribers = 0
@@ -116,23 +115,10 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   status.probes.set("consumer", Effect.gen(function*() {
     const info = yield* broker.groupInfo(stream, config.consumerGroup).pipe(Effect.timeout(Duration.seconds(2)), Effect.either)
     if (Either.isLeft(info)) return { ok: false, detail: { error: String(info.left.message) } }
-    const { lag, pending, oldestPendingIdleMs } = info.right
-    const sinceRead = Date.now() - sinkState.lastReadAt
-    const notConsuming = lag > 0 && sinceRead > config.actorStuckMs
-    const pendingStuck = oldestPendingIdleMs !== null && oldestPendingIdleMs > PENDING_STUCK_FACTOR * config.pendingIdleMs
+    const verdict = judgeConsumer(info.right, Date.now() - sinkState.lastReadAt, config)
     return {
-      ok: !notConsuming && !pendingStuck,
-      detail: {
-        group: config.consumerGroup,
-        consumer: config.consumerName,
-        lag,
-        pending,
-        oldest_pending_ms: oldestPendingIdleMs,
-        last_read_ms_ago: sinceRead,
-        subscribers: fanout.subscribers.size,
-        ...(notConsuming ? { problem: `lag ${lag} and no group read for ${sinceRead} ms (> ACTOR_STUCK_MS)` } : {}),
-        ...(pendingStuck ? { problem: `oldest pending entry idle ${oldestPendingIdleMs} ms (> ${PENDING_STUCK_FACTOR} × PENDING_IDLE_MS)` } : {})
-      }
+      ok: verdict.ok,
+      detail: { group: config.consumerGroup, consumer: config.consumerName, subscribers: fanout.subscribers.size, ...verdict.detail }
     }
   }))
 

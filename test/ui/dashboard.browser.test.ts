@@ -209,7 +209,7 @@ test("the Health panel shows this instance, its Redis broker and every actor", a
   await screenshot(p, "health")
 })
 
-test("the Generator panel pauses and resumes the generator", async () => {
+test("the Generator panel pauses and resumes the generator, changes its level and fires a burst", async () => {
   const p = d.page
   await tab(p, "generator")
   await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
@@ -217,6 +217,13 @@ test("the Generator panel pauses and resumes the generator", async () => {
   await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "paused")
   await p.click('#panel-generator button:has-text("Run")')
   await p.waitForFunction(() => document.querySelector("[data-testid=gen-state]")?.textContent === "running")
+  await p.selectOption("#panel-generator select[name=level]", "WARNING")
+  await p.click('#panel-generator button:has-text("Apply")')
+  await p.waitForFunction(() => /level\s*WARNING/.test(document.querySelector("[data-testid=gen-table]")?.textContent ?? ""))
+  await p.fill("#panel-generator input[name=burst-events]", "20")
+  await p.fill("#panel-generator input[name=burst-ms]", "200")
+  await p.click('#panel-generator button:has-text("Burst")')
+  await p.waitForFunction(() => /burst started/.test(document.querySelector("[data-testid=gen-result]")?.textContent ?? ""))
   await screenshot(p, "generator")
 })
 

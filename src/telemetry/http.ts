@@ -7,6 +7,7 @@
  */
 import { Context, Exit, Option, Tracer } from "effect"
 import type { MiddlewareHandler } from "hono"
+import { matchedRoutes } from "hono/route"
 import type { AppEnv } from "../http/routes.ts"
 import { recordHttp, recordIngestRejected } from "./metrics.ts"
 import { formatTraceparent, parseTraceparent } from "./traceparent.ts"
@@ -60,7 +61,7 @@ class HttpStatusError extends Error {
 /** The middleware, bound to the process's tracing service. */
 export const traceMiddleware = (tracing: TracingService): MiddlewareHandler<AppEnv> => async (c, next) => {
   const method = c.req.method
-  const route = routeOf(c.req.matchedRoutes)
+  const route = routeOf(matchedRoutes(c))
   if (untraced(route)) return next()
   const incoming = parseTraceparent(c.req.header("traceparent"))
   // A client-sent sampled trace still spends this process's index budget, so clients cannot flood Redis.

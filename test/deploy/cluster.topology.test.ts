@@ -10,19 +10,23 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { uniqueName } from "../helpers/redis.ts"
 import { startRedisCluster, type RedisCluster } from "./redisCluster.ts"
-import { createTask, eventually, events, increasing, ingest, messages, sameSequence, startTopology, statuses, subscribe, type Topology } from "./topology.ts"
+import { createTask, eventually, events, increasing, ingest, messages, sameSequence, setUp, startTopology, statuses, subscribe, type Topology } from "./topology.ts"
 
 const test = suite("compose topology on a 3-master Redis Cluster")
-let cluster: RedisCluster
 let topo: Topology
+let cluster: RedisCluster | undefined
 
-test.before(async () => {
+const topology = setUp(async () => {
   cluster = await startRedisCluster()
-  topo = await startTopology({ cluster })
+  return startTopology({ cluster })
 })
-
+test.before(topology.hook)
+// Inside each test's own try, so a failed set-up fails every test with its error.
+test.before.each(() => {
+  topo = topology.get()
+})
 test.after(async () => {
-  await topo?.close()
+  await topology.peek()?.close()
   await cluster?.stop()
 })
 

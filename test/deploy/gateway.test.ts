@@ -19,7 +19,7 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { freePort, uniqueName } from "../helpers/redis.ts"
 import { repoRoot } from "../helpers/server.ts"
-import { eventually, events, ingest, messages, sameSequence, startTopology, subscribe, type RoleService, type Topology } from "./topology.ts"
+import { eventually, events, ingest, messages, sameSequence, setUp, startTopology, subscribe, type RoleService, type Topology } from "./topology.ts"
 
 const nginxBin = process.env.NGINX_BIN ?? "nginx"
 const probe = spawnSync(nginxBin, ["-v"], { encoding: "utf8" })
@@ -49,7 +49,7 @@ if (probe.error !== undefined || version === null) {
   let base = ""
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-gateway-"))
 
-  test.before(async () => {
+  const gateway = setUp(async () => {
     topo = await startTopology()
     const port = await freePort()
     writeFileSync(join(dir, "nginx.conf"), gatewayConfig(topo, port, dir))
@@ -58,6 +58,12 @@ if (probe.error !== undefined || version === null) {
     nginx = spawn(nginxBin, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log"), "-g", "daemon off;"], { stdio: "ignore" })
     base = `http://127.0.0.1:${port}`
     await eventually("the gateway answers", 5_000, async () => ((await fetch(`${base}/gateway/healthz`)).status === 200 ? true : undefined))
+    return base
+  })
+  test.before(gateway.hook)
+  // Inside each test's own try, so a failed set-up fails every test with its error.
+  test.before.each(() => {
+    gateway.get()
   })
 
   test.after(async () => {

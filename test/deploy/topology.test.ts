@@ -10,19 +10,21 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { uniqueName } from "../helpers/redis.ts"
 import {
-  createTask, eventually, events, increasing, ingest, json, messages, sameSequence, requestWithRetry, startTopology, statuses, subscribe,
+  createTask, eventually, events, increasing, ingest, json, messages, sameSequence, requestWithRetry, setUp, startTopology, statuses, subscribe,
   type RetryStats, type Topology
 } from "./topology.ts"
 
 const test = suite("compose topology on loopback")
 let topo: Topology
 
-test.before(async () => {
-  topo = await startTopology()
+const topology = setUp(() => startTopology())
+test.before(topology.hook)
+// Inside each test's own try, so a failed set-up fails every test with its error.
+test.before.each(() => {
+  topo = topology.get()
 })
-
 test.after(async () => {
-  await topo?.close()
+  await topology.peek()?.close()
 })
 
 test("events ingested through one api reach subscribers on both distributors, in stream order", async () => {

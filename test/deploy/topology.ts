@@ -338,3 +338,30 @@ export const sameSequence = (actual: ReadonlyArray<string>, expected: ReadonlyAr
       `duplicates ${JSON.stringify(duplicates.slice(0, 10))}; missing ${JSON.stringify(missing.slice(0, 10))}`
   )
 }
+
+/**
+ * uvu 0.5 drops an error thrown by a `before` hook without a word (its runner returns from
+ * `finally`). Run set-up through this instead: the error is printed at once and every test
+ * of the suite fails with it.
+ */
+export const setUp = <A>(start: () => Promise<A>) => {
+  let value: A | undefined
+  let failure: unknown
+  return {
+    hook: async () => {
+      try {
+        value = await start()
+      } catch (e) {
+        failure = e
+        console.error(`\nset-up failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`)
+      }
+    },
+    get: (): A => {
+      if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure))
+      if (value === undefined) throw new Error("set-up did not run")
+      return value
+    },
+    /** The value if set-up succeeded (for `after`). */
+    peek: (): A | undefined => value
+  }
+}

@@ -97,7 +97,7 @@ export const start = (name: string, options: { readonly prompt?: string; readonl
       }))
     }
     return { generation: Number(at(reply, 1)), startedAt: now, deadline: options.timeoutMs && options.timeoutMs > 0 ? now + Math.trunc(options.timeoutMs) : null }
-  })
+  }).pipe(Effect.withSpan("gate.start", { attributes: { gate: name, waiter: options.waiter ?? "" } }))
 
 /** awaiting → idle with `message` stored and queued for exactly one waiter. GateBusy when nothing awaits. */
 export const write = (name: string, message: string) =>
@@ -114,7 +114,7 @@ export const write = (name: string, message: string) =>
       }))
     }
     return { generation: Number(at(reply, 1)), at: now }
-  })
+  }).pipe(Effect.withSpan("gate.write", { attributes: { gate: name } }))
 
 /** End round `generation` if its deadline passed; true when this call did it. */
 export const expire = (name: string, generation: number) =>
@@ -122,7 +122,7 @@ export const expire = (name: string, generation: number) =>
     const broker = yield* Broker
     const { hash } = yield* gateKeys(name)
     return (yield* broker.run(timeoutGate, [hash], [String(Date.now()), String(generation)])) === 1
-  })
+  }).pipe(Effect.withSpan("gate.expire", { attributes: { gate: name, generation } }))
 
 /** The keys of a gate, for the waiter. */
 export const keysOf = gateKeys

@@ -269,7 +269,7 @@ test("the tail resumes after the server is killed and restarted, with no missing
   assert.match(await p.textContent("[data-testid=tail-notices]") ?? "", "reconnected")
 })
 
-test("a separate ui process (ROLES=ui, API_URL) serves the same dashboard through its /api proxy, live tail included", async () => {
+test("a separate ui process (ROLES=ui, API_URL) serves the same dashboard through its /api proxy: recent history, then the live tail", async () => {
   const api = d.server
   const b = d.browser
   const ui = await startServer(await freePort(), { ROLES: "ui", API_URL: api.base, INSTANCE_ID: "ui-proxy", APP_LOG_LEVEL: "Warning" })
@@ -278,8 +278,11 @@ test("a separate ui process (ROLES=ui, API_URL) serves the same dashboard throug
     const p = await context.newPage()
     p.setDefaultTimeout(15_000)
     p.on("request", (r) => d.requested.push(r.url()))
+    const [before] = await d.ingest([{ source: `history-${run}`, level: "INFO", message: "written before the page opened" }])
     await p.goto(`${ui.base}/`)
     await p.waitForSelector("[data-testid=tail-status][data-state=live]")
+    // A fresh tab starts with recent history from /logs, then continues live after it.
+    await p.waitForSelector(`[data-testid=tail-log] li[data-id="${before}"]`)
     // The header names the API instance: /api/whoami went through the proxy.
     assert.is(await p.textContent("[data-testid=instance]"), INSTANCE)
     await p.click("header .token summary")

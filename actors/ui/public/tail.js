@@ -7,6 +7,7 @@
 
 const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
 const MAX_ROWS = 500 // rows kept on screen
+const HISTORY = 50 // recent events drawn from /logs before the live stream starts
 const PAUSE_MAX = 2000 // events buffered while paused; past this the stream detaches and replays on resume
 
 /** Stream ids are "<ms>-<seq>": compare numerically, part by part. */
@@ -69,9 +70,21 @@ document.addEventListener("alpine:init", () => {
     url() {
       return `/api/subscribe${Fluxgate.qs({ ...this.filters, last_event_id: this.lastId })}`
     },
-    connect() {
+    async connect() {
       this.wanted = true
+      this.state = "connecting"
+      if (!this.lastId) await this.loadHistory()
       this.open()
+    },
+    /**
+     * First connect: draw the recent events from /logs, then subscribe after the newest
+     * of them, so history and the live stream meet with no gap and no repeat.
+     */
+    async loadHistory() {
+      // /logs takes the same filters as /subscribe, so replaying after the newest match misses nothing.
+      const r = await Fluxgate.api("GET", `/logs${Fluxgate.qs({ limit: HISTORY, ...this.filters })}`)
+      const logs = r.ok && Array.isArray(r.data?.logs) ? r.data.logs : []
+      for (const e of logs) if (typeof e.id === "string") this.receive(e.id, JSON.stringify(e))
     },
     open() {
       clearTimeout(this.retryTimer)

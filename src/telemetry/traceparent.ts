@@ -60,6 +60,21 @@ export const withStoredTrace = <A, E, R>(
 ): Effect.Effect<A, E, R> => withTraceparent(fields?.traceparent)(effect)
 
 /**
+ * For batch work that opens no span per item: run `effect` in a span `name`
+ * continuing the item's stored trace only when that trace is sampled (shared
+ * across processes); otherwise run it bare, at the cost of one header parse.
+ */
+export const withSampledTrace = <A, E, R>(
+  name: string,
+  fields: { readonly traceparent?: string | undefined } | null | undefined,
+  attributes: Record<string, unknown>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> => {
+  const parent = externalParent(fields?.traceparent)
+  return parent === undefined || !parent.sampled ? effect : Effect.withSpan(effect, name, { parent, attributes })
+}
+
+/**
  * The `traceparent` of the current span (to store with a stream entry or task
  * record), if any. Under a route that is the request's server span (an
  * external parent, which `Effect.currentSpan` would not see).

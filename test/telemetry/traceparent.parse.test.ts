@@ -5,7 +5,7 @@
 import { Effect, Option } from "effect"
 import { test } from "uvu"
 import * as assert from "uvu/assert"
-import { formatTraceparent, parseTraceparent, withStoredTrace } from "../../src/telemetry/traceparent.ts"
+import { formatTraceparent, parseTraceparent, withSampledTrace, withStoredTrace } from "../../src/telemetry/traceparent.ts"
 import { makeAdmission, makeRecordingTracer, plainTracer } from "../../src/telemetry/tracer.ts"
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -35,6 +35,16 @@ test("withStoredTrace makes the spans of an effect children of the stored tracep
   const fresh = await Effect.runPromise(withStoredTrace({}, Effect.withSpan(Effect.currentSpan, "worker.attempt")))
   assert.is.not(fresh.traceId, T)
   assert.ok(Option.isNone(fresh.parent))
+})
+
+test("withSampledTrace opens a child span of a sampled stored trace and nothing otherwise", async () => {
+  const inner = Effect.map(Effect.option(Effect.currentSpan), Option.getOrUndefined)
+  const sampled = await Effect.runPromise(withSampledTrace("worker.task", { traceparent: `00-${T}-${S}-01` }, { task_id: "t1" }, inner))
+  assert.is(sampled?.name, "worker.task")
+  assert.is(sampled?.traceId, T)
+  assert.is(sampled?.attributes.get("task_id"), "t1")
+  assert.is(await Effect.runPromise(withSampledTrace("worker.task", { traceparent: `00-${T}-${S}-00` }, {}, inner)), undefined)
+  assert.is(await Effect.runPromise(withSampledTrace("worker.task", {}, {}, inner)), undefined)
 })
 
 test("the trace-index admission allows at most its rate of new traces per second", () => {

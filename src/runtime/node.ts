@@ -29,11 +29,15 @@ const adapter: ServerAdapter = {
           close: () =>
             new Promise<void>((done) => {
               const http = server as import("node:http").Server
-              http.close(() => done())
-              // Keep-alive sockets would hold close() open: drop idle ones now, and any
-              // still busy after a grace period (streams were already ended).
+              // Keep-alive sockets hold close() open, and a busy one turns idle again after its
+              // response: keep dropping idle sockets until closed (cutting a request mid-write
+              // would make a client's retry store it twice). Streams were already ended.
+              const sweep = setInterval(() => http.closeIdleConnections(), 25)
+              http.close(() => {
+                clearInterval(sweep)
+                done()
+              })
               http.closeIdleConnections()
-              setTimeout(() => http.closeAllConnections(), 2_000).unref()
             })
         })
       })

@@ -42,6 +42,12 @@ const gatewayConfig = (topo: Topology, port: number, dir: string): string => {
 
 if (probe.error !== undefined || version === null) {
   console.warn(`\n[gateway] nginx not found (${nginxBin}): deploy/nginx/nginx.conf is not exercised; run deploy/ci/install-nginx.sh\n`)
+  // In CI nothing may be skipped: a missing nginx is a failure there.
+  if (process.env.CI === "true") {
+    const missing = suite("nginx gateway in front of the topology")
+    missing("nginx is installed (deploy/ci/install-nginx.sh)", () => assert.unreachable(`nginx not found (${nginxBin})`))
+    missing.run()
+  }
 } else {
   const test = suite("nginx gateway in front of the topology")
   let topo: Topology

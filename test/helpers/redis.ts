@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { createServer } from "node:net"
 import { randomUUID } from "node:crypto"
 import { Redis } from "ioredis"
+import { hashTagOf } from "../../src/broker/keys.ts"
 
 /** A free loopback TCP port (bind to 0, read it, close). */
 export const freePort = (): Promise<number> =>
@@ -102,3 +103,6 @@ export const sharedRedis = (): Promise<RedisServer> => (shared ??= startRedis())
 
 /** A unique name for keys/streams/queues of one test. */
 export const uniqueName = (label = "t"): string => `${label}-${randomUUID().slice(0, 8)}`
+
+/** A unique key in the same Redis Cluster slot as `key` (shares its hash tag), as keys.ts lays out related keys. */
+export const sameSlot = (key: string, label: string): string => `{${hashTagOf(key)}}:${uniqueName(label)}`

@@ -7,7 +7,7 @@ import { Effect, Fiber } from "effect"
 import type { Test } from "uvu"
 import * as assert from "uvu/assert"
 import { Broker } from "../../../src/broker/Broker.ts"
-import { uniqueName } from "../../helpers/redis.ts"
+import { sameSlot, uniqueName } from "../../helpers/redis.ts"
 import type { RunWithBroker } from "../contract.ts"
 import { assertInterrupted, clock, numbered } from "./support.ts"
 
@@ -64,7 +64,7 @@ export const blockingContract = (test: Test, run: RunWithBroker): void => {
     run(Effect.gen(function* () {
       const broker = yield* Broker
       const queue = uniqueName("queue")
-      const [p1, p2] = [uniqueName("processing"), uniqueName("processing")]
+      const [p1, p2] = [sameSlot(queue, "processing"), sameSlot(queue, "processing")]
       const timedLease = (to: string) =>
         broker.lease(queue, to, 800).pipe(Effect.flatMap((value) => Effect.map(clock, (at) => ({ value, at }))))
       const started = yield* clock
@@ -108,7 +108,7 @@ export const blockingContract = (test: Test, run: RunWithBroker): void => {
     run(Effect.gen(function* () {
       const broker = yield* Broker
       const queue = uniqueName("queue")
-      const processing = uniqueName("processing")
+      const processing = sameSlot(queue, "processing")
       const lease = yield* Effect.fork(broker.lease(queue, processing, 10_000))
       yield* settle
       let started = yield* clock

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import type { Test } from "uvu"
 import * as assert from "uvu/assert"
 import { Broker } from "../../../src/broker/Broker.ts"
-import { uniqueName } from "../../helpers/redis.ts"
+import { sameSlot, uniqueName } from "../../helpers/redis.ts"
 import type { RunWithBroker } from "../contract.ts"
 
 /** Register the list tests on `test`. */
@@ -12,7 +12,7 @@ export const listContract = (test: Test, run: RunWithBroker): void => {
     run(Effect.gen(function* () {
       const broker = yield* Broker
       const queue = uniqueName("queue")
-      const processing = uniqueName("processing")
+      const processing = sameSlot(queue, "processing")
       assert.is(yield* broker.push(queue, ["1", "2", "3"]), 3)
       assert.is(yield* broker.push(queue, ["4"]), 4)
       assert.equal(yield* broker.listRange(queue, 0, -1), ["4", "3", "2", "1"], "LPUSH: newest at the head")
@@ -44,8 +44,8 @@ export const listContract = (test: Test, run: RunWithBroker): void => {
     run(Effect.gen(function* () {
       const broker = yield* Broker
       const queue = uniqueName("queue")
-      const crashed = uniqueName("processing-crashed")
-      const healthy = uniqueName("processing-healthy")
+      const crashed = sameSlot(queue, "processing-crashed")
+      const healthy = sameSlot(queue, "processing-healthy")
       yield* broker.push(queue, ["task-a", "task-b"])
       assert.is(yield* broker.lease(queue, crashed, 0), "task-a")
       // The worker dies here: task-a stays in its processing list, not lost.

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import type { Test } from "uvu"
 import * as assert from "uvu/assert"
 import { Broker, type Script } from "../../../src/broker/Broker.ts"
-import { uniqueName } from "../../helpers/redis.ts"
+import { sameSlot, uniqueName } from "../../helpers/redis.ts"
 import type { RunWithBroker } from "../contract.ts"
 
 /** Count a visit in a hash and log it in a list, in one step; the reply exercises every reply shape. */
@@ -57,7 +57,8 @@ export const scriptContract = (test: Test, run: RunWithBroker): void => {
   test("a script runs atomically and returns the same reply on every backend", () =>
     run(Effect.gen(function* () {
       const broker = yield* Broker
-      const [counter, log] = [uniqueName("hash"), uniqueName("list")]
+      const counter = uniqueName("hash")
+      const log = sameSlot(counter, "list")
       assert.equal(yield* broker.run(tally, [counter, log], ["first"]), [1, 1, "first", null, ["tail", 2]])
       const replies = yield* Effect.all(
         Array.from({ length: 20 }, (_, i) => broker.run(tally, [counter, log], [`v${i}`])),

@@ -86,6 +86,22 @@ test("the live tail colours levels, filters by minimum level, and pauses without
   await p.selectOption("#panel-tail select[name=level]", "")
 })
 
+test("a burst larger than the subscriber queue shows the overflow notice, and the tab resumes from the stream with every event in order", async () => {
+  const p = d.page
+  const source = `overflow-${run}`
+  await d.ingest(Array.from({ length: 2100 }, (_, i) => ({ source, level: "DEBUG", message: `o ${i + 1}` })))
+  await p.waitForFunction(() => /overflow: /.test(document.querySelector("[data-testid=tail-notices]")?.textContent ?? ""))
+  await p.waitForFunction((src) => {
+    const rows = [...document.querySelectorAll("[data-testid=tail-log] li[data-id]")].filter((li) => li.querySelector(".src")?.textContent === src)
+    return rows.at(-1)?.querySelector(".msg")?.textContent === "o 2100"
+  }, source)
+  await p.waitForTimeout(300) // a repeat would arrive right behind
+  const mine = (await tailRows(p)).filter((r) => r.source === source).map((r) => Number(r.message.slice(2)))
+  assert.ok(mine.length >= 400, `${mine.length} rows of the burst on screen`)
+  assert.equal(mine, Array.from({ length: mine.length }, (_, i) => 2100 - mine.length + 1 + i), "contiguous, in order, ending at the last event")
+  await p.waitForSelector("[data-testid=tail-status][data-state=live]")
+})
+
 test("a pause longer than its buffer detaches the stream and replays the rest from the stream on resume", async () => {
   const p = d.page
   const source = `burst-${run}`

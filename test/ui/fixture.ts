@@ -56,6 +56,8 @@ export class Dashboard {
       TRIM_MAXLEN: "4000",
       // One dead task reaches the cap, so the Queue panel's warning can be seen.
       DEAD_LETTER_MAX: "1",
+      // A 2,100-event burst overflows a 100-event subscriber queue: the overflow path gets exercised.
+      SUBSCRIBER_QUEUE_LEN: "100",
       APP_LOG_LEVEL: "Warning"
     }
     // Another suite may take the free port between probe and listen: try a fresh one.

@@ -3,19 +3,26 @@
  *
  * Starts its own redis-server (loopback, free port, no persistence), then for
  * each system, in the same run and at the same worker concurrency:
- * - enqueue/s: N tasks handed to the queue (Fluxgate: records + envelopes via
- *   the task API's bulk path, `enqueueTasks`; BullMQ: `Queue.addBulk` in chunks);
- * - processed/s: from starting the worker until all N are done, through the
+ * - enqueue: N tasks handed to the queue (Fluxgate: records + envelopes via
+ *   the task API's bulk path, `enqueueTasks`; BullMQ: `Queue.addBulk`), in
+ *   chunks of 1,000;
+ * - processed: from starting the worker until all N are done, through the
  *   real worker code (Fluxgate: `WorkerLive` — lease, start, no-op `add`
  *   handler, record, ack; BullMQ: `Worker` with a no-op processor and
  *   `removeOnComplete`).
- * Prints both and the ratios per round, rounds alternating, and the median
- * ratio. Bounded: every wait has a deadline.
+ * Each phase reports tasks per wall-clock second and CPU per task (this
+ * process + redis-server, from process.cpuUsage and INFO cpu). On a shared,
+ * loaded box wall-clock rates swing several-fold between runs; CPU per task
+ * does not, so the ratio of CPU costs is the steadier figure (it is the
+ * throughput ratio on an otherwise idle box whose CPUs are the limit).
+ * Rounds alternate between the two; medians of the per-round ratios are printed.
+ * Bounded: every wait has a deadline.
  *
  *   node --import tsx bench/tasks.ts [tasks=10000] [concurrency=50] [rounds=3]
  */
 import { Queue, Worker } from "bullmq"
 import { Effect, Layer } from "effect"
+import { Redis } from "ioredis"
 import { enqueueTasks } from "../actors/tasks/store.ts"
 import { ActorRegistry } from "../src/actor/registry.ts"
 import { Broker } from "../src/broker/Broker.ts"
@@ -28,17 +35,48 @@ const [total = 10_000, concurrency = 50, rounds = 3] = process.argv.slice(2).map
 const CHUNK = 1_000
 const DEADLINE_MS = 40_000
 
-const rate = (n: number, ms: number) => Math.round(n / (ms / 1000))
+interface Phase {
+  /** Tasks per wall-clock second. */
+  readonly rate: number
+  /** CPU µs per task, this process + redis-server. */
+  readonly cpuUs: number
+  /** The redis-server part of `cpuUs`. */
+  readonly redisUs: number
+}
 
-const waitFor = async (what: string, done: () => boolean | Promise<boolean>) => {
+const waitFor = async (what: string, done: () => boolean) => {
   const deadline = performance.now() + DEADLINE_MS
-  while (!(await done())) {
+  while (!done()) {
     if (performance.now() > deadline) throw new Error(`${what}: not within ${DEADLINE_MS} ms`)
     await new Promise((r) => setTimeout(r, 5))
   }
 }
 
-const fluxgate = (url: string) => {
+/** Measures one phase: wall time, our CPU and the Redis server's CPU. */
+const meter = (admin: Redis) => {
+  const redisCpu = async () => {
+    const info = await admin.info("cpu")
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0)
+    return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6
+  }
+  return async () => {
+    const wall = performance.now()
+    const cpu = process.cpuUsage()
+    const redis = await redisCpu()
+    return async (): Promise<Phase> => {
+      const ms = performance.now() - wall
+      const used = process.cpuUsage(cpu)
+      const redisUsed = (await redisCpu()) - redis
+      return {
+        rate: Math.round(total / (ms / 1000)),
+        cpuUs: Math.round((used.user + used.system + redisUsed) / total),
+        redisUs: Math.round(redisUsed / total)
+      }
+    }
+  }
+}
+
+const fluxgate = (url: string, start: ReturnType<typeof meter>) => {
   const config = makeConfig({
     redisUrl: url,
     keyPrefix: uniqueName("bench"),
@@ -54,31 +92,31 @@ const fluxgate = (url: string) => {
     const producer = yield* Layer.build(processLayer(withRoles([]), "node"))
     const broker = yield* Effect.provide(Broker, producer)
     const ctx = { broker, config, keys: keys(config.keyPrefix) }
-    const started = performance.now()
+    const enqueueDone = yield* Effect.promise(start)
     for (let i = 0; i < total; i += CHUNK) {
       const batch = Array.from({ length: Math.min(CHUNK, total - i) }, (_, j) => ({ type: "add", payload: { a: i, b: j } }))
       yield* enqueueTasks(ctx, config.taskQueue, batch)
     }
-    const enqueueMs = performance.now() - started
+    const enqueue = yield* Effect.promise(enqueueDone)
     const queued = yield* broker.listLength(config.taskQueue)
     if (queued !== total) throw new Error(`fluxgate: ${queued} queued, expected ${total}`)
 
-    const workerStarted = performance.now()
+    const processDone = yield* Effect.promise(start)
     const worker = yield* Layer.build(processLayer(withRoles(["worker"]), "node"))
-    const registry = yield* Effect.provide(ActorRegistry, worker)
-    yield* Effect.promise(() => waitFor("fluxgate processing", () => registry.actor("worker").handled >= total))
-    const processMs = performance.now() - workerStarted
-    const left = yield* broker.listLength(config.taskQueue)
-    return { enqueue: rate(total, enqueueMs), processed: rate(total, processMs), failed: registry.actor("worker").failed, left }
+    const status = (yield* Effect.provide(ActorRegistry, worker)).actor("worker")
+    yield* Effect.promise(() => waitFor("fluxgate processing", () => status.handled + status.failed >= total))
+    const processed = yield* Effect.promise(processDone)
+    if (status.failed > 0) throw new Error(`fluxgate: ${status.failed} attempts failed`)
+    return { enqueue, processed }
   })))
 }
 
-const bullmq = async (port: number) => {
+const bullmq = async (port: number, start: ReturnType<typeof meter>) => {
   const connection = { host: "127.0.0.1", port, maxRetriesPerRequest: null }
   const name = uniqueName("bull")
   const queue = new Queue(name, { connection })
   try {
-    const started = performance.now()
+    const enqueueDone = await start()
     for (let i = 0; i < total; i += CHUNK) {
       await queue.addBulk(Array.from({ length: Math.min(CHUNK, total - i) }, (_, j) => ({
         name: "add",
@@ -86,9 +124,9 @@ const bullmq = async (port: number) => {
         opts: { removeOnComplete: true }
       })))
     }
-    const enqueueMs = performance.now() - started
+    const enqueue = await enqueueDone()
     let completed = 0
-    const workerStarted = performance.now()
+    const processDone = await start()
     const worker = new Worker(name, async (job) => job.data.a + job.data.b, { connection, concurrency })
     worker.on("completed", () => void completed++)
     try {
@@ -96,7 +134,7 @@ const bullmq = async (port: number) => {
     } finally {
       await worker.close()
     }
-    return { enqueue: rate(total, enqueueMs), processed: rate(total, performance.now() - workerStarted) }
+    return { enqueue, processed: await processDone() }
   } finally {
     await queue.obliterate({ force: true }).catch(() => {})
     await queue.close()
@@ -104,30 +142,30 @@ const bullmq = async (port: number) => {
 }
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const x = (n: number) => `${n.toFixed(2)}×`
 
 const redis = await startRedis()
+const admin = new Redis(redis.url)
 try {
+  const start = meter(admin)
   console.log(`tasks=${total} concurrency=${concurrency} rounds=${rounds} redis=${redis.url}`)
-  // Rounds alternate between the two so load from elsewhere on the box hits both; the median
-  // of the per-round ratios is the figure (this box is shared and noisy).
-  const enqueueRatios: Array<number> = []
-  const processedRatios: Array<number> = []
+  const ratios = { enqueueRate: [] as Array<number>, processedRate: [] as Array<number>, enqueueCpu: [] as Array<number>, processedCpu: [] as Array<number> }
   for (let round = 1; round <= rounds; round++) {
-    const bull = await bullmq(redis.port)
-    const flux = await fluxgate(redis.url)
-    if (flux.failed > 0 || flux.left > 0) throw new Error(`fluxgate: ${flux.failed} failed, ${flux.left} left`)
-    enqueueRatios.push(flux.enqueue / bull.enqueue)
-    processedRatios.push(flux.processed / bull.processed)
-    console.log(
-      `round ${round}: enqueue/s fluxgate ${flux.enqueue} bullmq ${bull.enqueue} (${(flux.enqueue / bull.enqueue).toFixed(2)}×)` +
-        `  processed/s fluxgate ${flux.processed} bullmq ${bull.processed} (${(flux.processed / bull.processed).toFixed(2)}×)`
-    )
+    const bull = await bullmq(redis.port, start)
+    const flux = await fluxgate(redis.url, start)
+    ratios.enqueueRate.push(flux.enqueue.rate / bull.enqueue.rate)
+    ratios.processedRate.push(flux.processed.rate / bull.processed.rate)
+    ratios.enqueueCpu.push(bull.enqueue.cpuUs / flux.enqueue.cpuUs)
+    ratios.processedCpu.push(bull.processed.cpuUs / flux.processed.cpuUs)
+    const show = (p: Phase) => `${p.rate}/s, ${p.cpuUs} µs CPU/task (redis ${p.redisUs})`
+    console.log(`round ${round} enqueue:   fluxgate ${show(flux.enqueue)}  bullmq ${show(bull.enqueue)}`)
+    console.log(`round ${round} processed: fluxgate ${show(flux.processed)}  bullmq ${show(bull.processed)}`)
   }
-  console.log(
-    `median ratio (fluxgate / bullmq): enqueue ${median(enqueueRatios).toFixed(2)}×  processed ${median(processedRatios).toFixed(2)}×` +
-      `  (targets: enqueue ≥ 5×, processed ≥ 3×)`
-  )
+  console.log(`median fluxgate/bullmq, wall-clock rate: enqueue ${x(median(ratios.enqueueRate))}  processed ${x(median(ratios.processedRate))}`)
+  console.log(`median bullmq/fluxgate, CPU per task:   enqueue ${x(median(ratios.enqueueCpu))}  processed ${x(median(ratios.processedCpu))}`)
+  console.log("targets: enqueue ≥ 5×, processed ≥ 3×")
 } finally {
+  admin.disconnect()
   await redis.kill()
 }
 process.exit(0)

@@ -1,12 +1,14 @@
 /**
- * @module worker/completer — group-commit for successful attempts. Each success
- * waits here until its record says `succeeded` and its item is off the
- * processing list; one flusher writes everything that piled up meanwhile in two
- * script calls (`finishMany`, then `ackMany`), so a busy worker pays two Redis
- * commands per batch, not two per task. Record first, then ack: a crash in
- * between leaves the item to be recovered, and `startMany` drops it as finished.
+ * @module worker/completer — group-commit for successful attempts. A success is
+ * handed over and its slot frees at once; one flusher writes everything that
+ * piled up meanwhile in two script calls (`finishMany`, then `ackMany`), so a
+ * busy worker pays two Redis commands per batch, not two per task. Until then
+ * the item stays on the processing list, so a crash loses nothing: it is
+ * recovered and run again (at-least-once). Record first, then ack: a crash in
+ * between leaves an item that `startMany` drops as already finished. A flush in
+ * progress is never interrupted, and `drain` (at shutdown) writes the rest.
  */
-import { Deferred, Effect, Queue, Schedule } from "effect"
+import { Effect, Queue, Schedule } from "effect"
 import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import { ackMany, finishMany } from "./scripts/index.ts"
@@ -19,20 +21,18 @@ export interface Success {
   readonly result: string
 }
 
-interface Pending {
-  readonly success: Success
-  readonly done: Deferred.Deferred<void>
-}
 
 /** Most successes written by one flush. */
 const FLUSH_MAX = 256
 const flushRetry = Schedule.exponential("100 millis", 2).pipe(Schedule.intersect(Schedule.recurs(6)))
 
 export interface Completer {
-  /** Record `success` and ack its item; resolves once both are written (or given up on, logged). */
+  /** Hand a success over for the next flush. */
   readonly complete: (success: Success) => Effect.Effect<void>
   /** The flusher's loop body (run it supervised). */
   readonly flushOnce: Effect.Effect<void>
+  /** Write whatever is still waiting (shutdown, after the attempts have ended). */
+  readonly drain: Effect.Effect<void>
 }
 
 /** A completer for one processing list. */
@@ -42,28 +42,21 @@ export const makeCompleter = (
   processing: string,
   ttlMs: number
 ): Effect.Effect<Completer> =>
-  Effect.map(Queue.unbounded<Pending>(), (queue) => {
-    const write = (batch: ReadonlyArray<Pending>) =>
+  Effect.map(Queue.unbounded<Success>(), (queue) => {
+    const write = (batch: ReadonlyArray<Success>) =>
       Effect.gen(function*() {
         const argv: Array<string> = [String(Date.now()), String(ttlMs), String(batch.length)]
-        for (const { success } of batch) argv.push(k.task(success.taskId), String(success.attempts), success.result)
+        for (const success of batch) argv.push(k.task(success.taskId), String(success.attempts), success.result)
         yield* broker.run(finishMany, [k.taskIndex()], argv)
-        yield* broker.run(ackMany, [processing], batch.map((p) => p.success.raw))
-      }).pipe(Effect.retry(flushRetry))
-    const flushOnce = Effect.gen(function*() {
-      const batch = yield* Queue.takeBetween(queue, 1, FLUSH_MAX)
-      const items = [...batch]
-      yield* write(items).pipe(
+        yield* broker.run(ackMany, [processing], batch.map((s) => s.raw))
+      }).pipe(
+        Effect.retry(flushRetry),
         Effect.catchAll((e) =>
-          Effect.logError("task:settle-failed", { tasks: items.length, error: e.message, hint: "items stay on the processing list until this worker stops" })
+          Effect.logError("task:settle-failed", { tasks: batch.length, error: e.message, hint: "the items stay on the processing list and run again after recovery" })
         ),
-        Effect.ensuring(Effect.forEach(items, (p) => Deferred.succeed(p.done, undefined), { discard: true }))
+        Effect.uninterruptible
       )
-    })
-    return {
-      complete: (success) =>
-        Effect.flatMap(Deferred.make<void>(), (done) =>
-          Effect.zipRight(Queue.offer(queue, { success, done }), Deferred.await(done))),
-      flushOnce
-    }
+    const flushOnce = Effect.flatMap(Queue.takeBetween(queue, 1, FLUSH_MAX), (batch) => write([...batch]))
+    const drain = Effect.flatMap(Queue.takeAll(queue), (rest) => (rest.length === 0 ? Effect.void : write([...rest])))
+    return { complete: (success) => Queue.offer(queue, success), flushOnce, drain }
   })

@@ -18,7 +18,7 @@ import { Effect, FiberSet, Queue } from "effect"
 import type { ActorRegistry } from "../../src/actor/registry.ts"
 import type { HandlerRequirements } from "./handlers.ts"
 import type { Completer } from "./completer.ts"
-import { runStarted, startBatch, type LeaseContext } from "./lease.ts"
+import { runBatch, startBatch, type LeaseContext } from "./lease.ts"
 import { leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
 
 /** How long an idle fetch blocks before looking again (also bounds how stale `in_flight` can look). */
@@ -74,17 +74,13 @@ export const fetchOnce = (
       Effect.onError(() => Effect.sync(() => void (slots.inFlight -= items.length)))
     )
     slots.inFlight -= items.length - started.length
-    for (const item of started) {
-      yield* FiberSet.run(
-        fibers,
-        runStarted(ctx, queue, item, completer, fiber).pipe(
-          Effect.ensuring(Effect.suspend(() => {
-            slots.inFlight--
-            return Queue.offer(slots.freed, undefined)
-          }))
-        )
-      )
-    }
+    if (started.length === 0) return
+    // Wake the fetch loop only when it can act: the first free slot, or enough for a batch.
+    const release = Effect.suspend(() => {
+      slots.inFlight--
+      return slots.inFlight === config.workerConcurrency - 1 || slots.inFlight <= enough ? Queue.offer(slots.freed, undefined) : Effect.void
+    })
+    yield* FiberSet.run(fibers, runBatch(ctx, queue, started, completer, fiber, release))
   })
 
 /** Refresh this worker's heartbeat. */

@@ -55,6 +55,8 @@ export const WorkerLive = Layer.scopedDiscard(Effect.gen(function*() {
   for (const q of queues) {
     const completer = yield* makeCompleter(broker, k, k.processing(q, consumer), config.taskTtlS * 1000)
     completers.set(q, completer)
+    // Added before the flusher is forked, so it runs after the flusher stops.
+    yield* Effect.addFinalizer(() => completer.drain)
     yield* supervise("worker", `complete:${q}`, completer.flushOnce)
   }
   const fibers = yield* FiberSet.make<void, never>()

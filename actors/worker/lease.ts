@@ -10,7 +10,7 @@
  * leaves the item where recovery finds it and `startMany` skips finished tasks.
  */
 import { Cause, Effect, Exit, Option, ParseResult, Schedule, Schema } from "effect"
-import type { ActorRegistry } from "../../src/actor/registry.ts"
+import { ActorRegistry } from "../../src/actor/registry.ts"
 import { handleMessage } from "../../src/actor/supervise.ts"
 import type { BrokerService } from "../../src/broker/Broker.ts"
 import { hashTagOf, type Keys } from "../../src/broker/keys.ts"
@@ -19,7 +19,7 @@ import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
 import { Metrics } from "../../src/telemetry/metrics.ts"
 import { withStoredTrace } from "../../src/telemetry/traceparent.ts"
 import type { Completer } from "./completer.ts"
-import { handlerFor, type HandlerRequirements } from "./handlers.ts"
+import { handlerFor, type HandlerRequirements, type TaskHandler } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
 import { classify, encodeEnvelope, flat, newRecordFields, type Envelope } from "./task.ts"
 
@@ -103,6 +103,17 @@ export const startBatch = (ctx: LeaseContext, queue: string, raws: ReadonlyArray
     return started
   })
 
+const decoders = new WeakMap<TaskHandler, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
+/** Built once per handler: making a decoder costs more than most decodes. */
+const decoderFor = (handler: TaskHandler) => {
+  let decode = decoders.get(handler)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknown(handler.schema, { errors: "all" })
+    decoders.set(handler, decode)
+  }
+  return decode
+}
+
 /** Decode the payload with the type's schema and run it; unknown types and bad payloads are permanent failures. */
 const runHandler = (item: Started, queue: string, config: AppConfigShape) => {
   const { envelope } = item
@@ -110,7 +121,7 @@ const runHandler = (item: Started, queue: string, config: AppConfigShape) => {
   if (handler === undefined) {
     return Effect.fail(new PermanentFailure({ message: `unknown task type "${envelope.type}"` }))
   }
-  return Schema.decodeUnknown(handler.schema, { errors: "all" })(envelope.payload).pipe(
+  return decoderFor(handler)(envelope.payload).pipe(
     Effect.mapError((error) => {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.join(".") || "payload"}: ${i.message}`)
       return new PermanentFailure({ message: `invalid ${envelope.type} payload: ${issues.join("; ")}` })
@@ -165,41 +176,61 @@ const settleFailure = (ctx: LeaseContext, queue: string, item: Started, cause: C
   )
 }
 
-/** Run one started attempt and settle it by its exit. Never fails; Redis trouble while settling is logged. */
-export const runStarted = (
+/** One attempt, settled by its exit. Never fails; Redis trouble while settling is logged. `failed` is told about failures. */
+const attemptOne = (ctx: LeaseContext, queue: string, item: Started, completer: Completer, failed: Effect.Effect<void>) =>
+  runHandler(item, queue, ctx.config).pipe(
+    // onExit's finalizer is uninterruptible: a success already computed is recorded even during shutdown.
+    Effect.onExit((exit) =>
+      Exit.isSuccess(exit)
+        ? completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) })
+        : settleFailure(ctx, queue, item, exit.cause).pipe(
+          Effect.retry(settleRetry),
+          Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message })),
+          Effect.zipRight(Cause.isInterruptedOnly(exit.cause) ? Effect.void : failed)
+        )
+    )
+  )
+
+/**
+ * Run a started batch, each attempt in its own fiber (a slow task never holds
+ * up the others; `release` runs as each one ends). Observability: one attempt
+ * alone runs in its own `handleMessage` span; a batch runs in one
+ * `handleMessage` span counted as `items.length` messages, with failed attempts
+ * moved from handled to failed — a span per task would cost more CPU than the
+ * whole rest of the task's path (measured: bench/tasks.ts).
+ */
+export const runBatch = (
   ctx: LeaseContext,
   queue: string,
-  item: Started,
+  items: ReadonlyArray<Started>,
   completer: Completer,
-  fiber: string
+  fiber: string,
+  release: Effect.Effect<void>
 ): Effect.Effect<void, never, HandlerRequirements | ActorRegistry> =>
-  Effect.suspend(() => {
-    const startedAt = Date.now()
-    // The attempt continues the trace of the request that queued the task (the envelope's traceparent).
-    return withStoredTrace(item.envelope, handleMessage("worker", fiber, "task", runHandler(item, queue, ctx.config), {
-      task_id: item.envelope.id,
-      type: item.envelope.type,
-      queue,
-      attempt: item.attempt,
-      instance_id: ctx.config.instanceId
-    })).pipe(
-      // onExit's finalizer is uninterruptible: a success already computed is recorded even during shutdown.
-      Effect.onExit((exit) =>
-        (Exit.isSuccess(exit)
-          ? completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) }).pipe(
-            Effect.zipRight(Metrics.task(queue, "succeeded"))
-          )
-          : settleFailure(ctx, queue, item, exit.cause).pipe(
-            Effect.retry(settleRetry),
-            Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message }))
-          )).pipe(
-            Effect.zipRight(Metrics.taskDuration(
-              queue,
-              Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed",
-              (Date.now() - startedAt) / 1000
-            ))
-          )
-      ),
-      Effect.ignore
+  Effect.flatMap(ActorRegistry, (registry) => {
+    if (items.length === 1) {
+      const item = items[0]
+      return handleMessage("worker", fiber, "task", attemptOne(ctx, queue, item, completer, Effect.void), {
+        task_id: item.envelope.id,
+        type: item.envelope.type,
+        queue,
+        attempt: item.attempt
+      }).pipe(Effect.ignore, Effect.ensuring(release))
+    }
+    const status = registry.actor("worker")
+    const failed = Effect.sync(() => {
+      status.handled--
+      status.failed++
+    })
+    return handleMessage(
+      "worker",
+      fiber,
+      "task",
+      Effect.forEach(items, (item) => attemptOne(ctx, queue, item, completer, failed).pipe(Effect.ignore, Effect.ensuring(release)), {
+        concurrency: "unbounded",
+        discard: true
+      }),
+      { queue, tasks: items.length },
+      items.length
     )
   })

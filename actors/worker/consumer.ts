@@ -19,7 +19,7 @@ import type { ActorRegistry } from "../../src/actor/registry.ts"
 import type { HandlerRequirements } from "./handlers.ts"
 import type { Completer } from "./completer.ts"
 import { runBatch, startBatch, type LeaseContext } from "./lease.ts"
-import { leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
+import { handBack, leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
 
 /** How long an idle fetch blocks before looking again (also bounds how stale `in_flight` can look). */
 const IDLE_BLOCK_MS = 1_000
@@ -71,7 +71,13 @@ export const fetchOnce = (
     // Slots are taken before the start script so a slow start cannot over-lease.
     slots.inFlight += items.length
     const started = yield* startBatch(ctx, queue, items).pipe(
-      Effect.onError(() => Effect.sync(() => void (slots.inFlight -= items.length)))
+      Effect.onError(() =>
+        Effect.sync(() => void (slots.inFlight -= items.length)).pipe(
+          // Best effort: put the batch back rather than strand it on our processing list until we stop.
+          Effect.zipRight(Effect.forEach(items, (raw) => broker.run(handBack, [processing, k.queue(queue)], [raw, raw]), { discard: true })),
+          Effect.ignore
+        )
+      )
     )
     slots.inFlight -= items.length - started.length
     if (started.length === 0) return

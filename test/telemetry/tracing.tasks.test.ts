@@ -39,13 +39,13 @@ test("a task's worker attempt continues the trace of the POST /task that queued 
     assert.is(status, "succeeded")
     type Trace = { spans: Array<{ name: string; span_id: string; parent_span_id: string | null; attributes: Record<string, unknown> }> }
     let trace: Trace | undefined
-    for (let i = 0; i < 50 && !trace?.spans.some((s) => s.name === "worker.task"); i++) {
+    for (let i = 0; i < 50 && !trace?.spans.some((s) => s.name === "worker.attempt"); i++) {
       const r = yield* getJson<Trace>(app, `/debug/traces/${traceId}`)
       trace = r.status === 200 ? r.body : undefined
       yield* Effect.sleep(20)
     }
     const http = trace?.spans.find((s) => s.name === "http POST /task")
-    const attempt = trace?.spans.find((s) => s.name === "worker.task")
+    const attempt = trace?.spans.find((s) => s.name === "worker.attempt")
     assert.ok(http && attempt, JSON.stringify(trace?.spans.map((s) => s.name)))
     assert.is(http.parent_span_id, CLIENT_SPAN)
     assert.is(attempt.parent_span_id, http.span_id)

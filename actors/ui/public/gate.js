@@ -106,7 +106,8 @@ document.addEventListener("alpine:init", () => {
     apply() { return this.patch({ frequency: Number(this.edit.frequency), level: this.edit.level, format: this.edit.format, profile: this.edit.profile }) },
     async fire() {
       const r = await Fluxgate.api("POST", "/generator/burst", { events: Number(this.burst.events), duration_ms: Number(this.burst.duration_ms) })
-      this.result = r.ok ? { ok: true, text: `burst started: ${Fluxgate.asText(r.data)}` } : { ok: false, text: r.error }
+      const b = r.data?.burst ?? r.data ?? {}
+      this.result = r.ok ? { ok: true, text: `burst started: ${b.events} events over ${b.duration_ms} ms (burst #${b.id})` } : { ok: false, text: r.error }
     },
     rows() {
       if (!this.gen || typeof this.gen !== "object") return []

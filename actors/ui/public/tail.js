@@ -85,6 +85,11 @@ document.addEventListener("alpine:init", () => {
       const r = await Fluxgate.api("GET", `/logs${Fluxgate.qs({ limit: HISTORY, ...this.filters })}`)
       const logs = r.ok && Array.isArray(r.data?.logs) ? r.data.logs : []
       for (const e of logs) if (typeof e.id === "string") this.receive(e.id, JSON.stringify(e))
+      if (this.lastId || !r.ok) return
+      // Nothing matched: start after the newest event of any kind ("0-0" for an empty stream), so
+      // even a drop before the first delivered event (an overflow) resumes without losing anything.
+      const any = await Fluxgate.api("GET", "/logs?limit=1")
+      if (any.ok && Array.isArray(any.data?.logs)) this.lastId = any.data.logs.at(-1)?.id ?? "0-0"
     },
     open() {
       clearTimeout(this.retryTimer)

@@ -1,0 +1,224 @@
+/**
+ * @module bench/ingest — the log pipeline against its own ceilings, in one run.
+ *
+ * Starts its own redis-server (loopback, free port, no persistence) and three
+ * server processes: a bare Hono POST handler (@hono/node-server, reads the body,
+ * answers 202 JSON), Fluxgate `ROLES=collector` and Fluxgate `ROLES=distributor`
+ * on that Redis. Then, with the same HTTP client (keep-alive, fixed concurrency):
+ * - single-event POST /ingest req/s ÷ bare Hono POST req/s (target ≥ 0.8);
+ * - NDJSON batches (1,000 events per request) events/s ÷ `redis-benchmark -P 64
+ *   XADD MAXLEN ~` ops/s on the same Redis, the pipelined-XADD ceiling (target ≥ 0.5);
+ * - ingest → SSE latency, p50/p99, at a fixed 5,000 events/s (target p99 < 10 ms).
+ * Each throughput phase also reports server CPU per request/event (from
+ * /proc/<pid>/stat): on a shared, loaded box wall-clock rates swing, CPU cost
+ * per unit does not. Bounded: every phase has a fixed duration, the whole run
+ * stays under a minute.
+ *
+ *   node --import tsx bench/ingest.ts [seconds-per-phase=3]
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { Agent, request, type IncomingMessage } from "node:http"
+import { resolve } from "node:path"
+import { promisify } from "node:util"
+import { freePort, startRedis } from "../test/helpers/redis.ts"
+
+const PHASE_S = Number(process.argv[2] ?? 3)
+const CONCURRENCY = 32
+const BATCH = 1000
+const LATENCY_RATE = 5000
+const root = resolve(import.meta.dirname ?? ".", "..")
+
+interface Server {
+  readonly url: string
+  readonly child: ChildProcess
+}
+
+const children: Array<ChildProcess> = []
+const killChildren = () => children.forEach((c) => c.kill("SIGKILL"))
+process.on("exit", killChildren)
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    killChildren()
+    process.exit(1)
+  })
+}
+
+async function spawnServer(args: Array<string>, env: Record<string, string>, port: number): Promise<Server> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), APP_LOG_LEVEL: "Warning", GENERATOR_ENABLED: "false", ...env },
+    stdio: ["ignore", "ignore", "inherit"]
+  })
+  children.push(child)
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    try {
+      await fetch(`${url}/healthz`, { method: "POST" }).then((r) => r.body?.cancel())
+      return { url, child }
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  throw new Error(`server ${args.join(" ")} did not start`)
+}
+
+/** utime + stime of a process, in µs (Linux). */
+const cpuOf = (pid: number | undefined): number => {
+  if (pid === undefined) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+
+const post = (url: string, body: string, type: string): Promise<number> =>
+  new Promise((done, fail) => {
+    const req = request(`${url}/ingest`, { method: "POST", agent, headers: { "content-type": type, "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume()
+      res.on("end", () => done(res.statusCode ?? 0))
+    })
+    req.on("error", fail)
+    req.end(body)
+  })
+
+/** Send `body` with CONCURRENCY requests in flight for `seconds`; count 202s. */
+async function load(server: Server, body: string, type: string, seconds: number, concurrency = CONCURRENCY) {
+  const warmEnd = performance.now() + 500
+  let ok = 0
+  let other = 0
+  let stop = false
+  let measuring = false
+  const worker = async () => {
+    while (!stop) {
+      const status = await post(server.url, body, type)
+      if (!measuring) continue
+      if (status === 202) ok++
+      else other++
+    }
+  }
+  const workers = Array.from({ length: concurrency }, worker)
+  while (performance.now() < warmEnd) await new Promise((r) => setTimeout(r, 20))
+  measuring = true
+  const cpu0 = cpuOf(server.child.pid)
+  const t0 = performance.now()
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const elapsed = (performance.now() - t0) / 1000
+  const cpu = cpuOf(server.child.pid) - cpu0
+  measuring = false
+  stop = true
+  await Promise.all(workers)
+  return { perSecond: ok / elapsed, ok, other, cpuUsPer: ok > 0 ? cpu / ok : 0 }
+}
+
+async function redisBenchmark(port: number): Promise<number> {
+  const { stdout } = await promisify(execFile)("redis-benchmark", [
+    "-h", "127.0.0.1", "-p", String(port), "-P", "64", "-n", "200000", "--csv",
+    "XADD", "bench:ceiling", "MAXLEN", "~", "50000", "*", "f", "v"
+  ], { timeout: 30_000 })
+  const line = stdout.trim().split("\n").find((l) => /XADD/i.test(l)) ?? ""
+  return Number(line.split(",")[1]?.replace(/"/g, ""))
+}
+
+/** Post events at `rate`/s for `seconds` and time each one until it arrives over SSE. */
+async function latency(collector: Server, distributor: Server, seconds: number) {
+  const sent = new Map<number, number>()
+  const samples: Array<number> = []
+  let buffer = ""
+  const sse = await new Promise<IncomingMessage>((done, fail) => {
+    const req = request(`${distributor.url}/subscribe?source=latency`, { headers: { accept: "text/event-stream" } }, done)
+    req.on("error", fail)
+    req.end()
+  })
+  sse.setEncoding("utf8")
+  sse.on("data", (chunk: string) => {
+    const now = performance.now()
+    buffer += chunk
+    let cut: number
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut)
+      buffer = buffer.slice(cut + 2)
+      const m = /"message":"lat (\d+)"/.exec(block)
+      if (m) {
+        const at = sent.get(Number(m[1]))
+        if (at !== undefined) samples.push(now - at)
+      }
+    }
+  })
+  await new Promise((r) => setTimeout(r, 300))
+  const t0 = performance.now()
+  let seq = 0
+  const inflight: Array<Promise<number>> = []
+  while (performance.now() - t0 < seconds * 1000) {
+    // Events owed by now at the fixed rate, sent as one small NDJSON request.
+    const owed = Math.floor(((performance.now() - t0) / 1000) * LATENCY_RATE) - seq
+    if (owed > 0) {
+      const lines: Array<string> = []
+      const at = performance.now()
+      for (let i = 0; i < owed; i++) {
+        sent.set(seq, at)
+        lines.push(JSON.stringify({ source: "latency", level: "INFO", message: `lat ${seq++}` }))
+      }
+      inflight.push(post(collector.url, lines.join("\n"), "application/x-ndjson"))
+    }
+    await new Promise((r) => setTimeout(r, 1))
+  }
+  await Promise.all(inflight)
+  const deadline = performance.now() + 3000
+  while (samples.length < seq && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  sse.destroy()
+  samples.sort((a, b) => a - b)
+  const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? NaN
+  return { sent: seq, received: samples.length, p50: pct(50), p99: pct(99), max: samples.at(-1) ?? NaN, rate: seq / seconds }
+}
+
+async function main() {
+  const started = performance.now()
+  const redis = await startRedis()
+  const env = { REDIS_URL: redis.url, KEY_PREFIX: "bench", STREAM_NAME: "bench:logs", TRIM_MAXLEN: "50000" }
+  const [barePort, collectorPort, distributorPort] = await Promise.all([freePort(), freePort(), freePort()])
+  const [bare, collector, distributor] = await Promise.all([
+    spawnServer(["--import", "tsx", "bench/ingest.ts", "--bare", String(barePort)], {}, barePort),
+    spawnServer(["--import", "tsx", "src/server.ts"], { ...env, ROLES: "collector" }, collectorPort),
+    spawnServer(["--import", "tsx", "src/server.ts"], { ...env, ROLES: "distributor", INSTANCE_ID: "bench-distributor" }, distributorPort)
+  ])
+  console.log(`servers up after ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+  try {
+    const event = JSON.stringify({ source: "bench", level: "INFO", message: "GET /api/items 200 12ms", metadata: { user: "u1", region: "eu" } })
+    const baseline = await load(bare, event, "application/json", PHASE_S)
+    const single = await load(collector, event, "application/json", PHASE_S)
+    console.log(`single-event POST  bare Hono ${fmt(baseline.perSecond)} req/s (${fmt(baseline.cpuUsPer, 1)} µs CPU/req) | Fluxgate /ingest ${fmt(single.perSecond)} req/s (${fmt(single.cpuUsPer, 1)} µs CPU/req, ${single.other} non-202)`)
+    console.log(`  ratio ${(single.perSecond / baseline.perSecond).toFixed(2)}× by wall clock, ${(baseline.cpuUsPer / single.cpuUsPer).toFixed(2)}× by server CPU per request (target ≥ 0.8)`)
+
+    const ceiling = await redisBenchmark(redis.port)
+    const ndjson = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ source: "bench", level: "INFO", message: `batch event ${i}`, metadata: { n: i } })).join("\n")
+    const batch = await load(collector, ndjson, "application/x-ndjson", PHASE_S, 4)
+    const eventsPerSecond = batch.perSecond * BATCH
+    console.log(`NDJSON batches     redis-benchmark -P 64 XADD ${fmt(ceiling)} ops/s | Fluxgate /ingest ${fmt(eventsPerSecond)} events/s (${fmt(batch.cpuUsPer / BATCH, 2)} µs CPU/event, ${batch.other} non-202)`)
+    console.log(`  ratio ${(eventsPerSecond / ceiling).toFixed(2)}× the pipelined XADD ceiling (target ≥ 0.5)`)
+
+    const lat = await latency(collector, distributor, PHASE_S)
+    console.log(`ingest → SSE       ${fmt(lat.rate)} events/s sent, ${lat.received}/${lat.sent} received: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(1)} ms (target p99 < 10 ms)`)
+    console.log(`(run took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
+  } finally {
+    for (const c of [bare, collector, distributor]) c.child.kill("SIGKILL")
+    agent.destroy()
+    await redis.kill()
+  }
+  process.exit(0)
+}
+
+// ── the bare baseline server: `bench/ingest.ts --bare <port>` ────────────────
+if (process.argv[2] === "--bare") {
+  const { Hono } = await import("hono")
+  const { serve } = await import("@hono/node-server")
+  const app = new Hono().post("/ingest", async (c) => {
+    const body = await c.req.text()
+    return c.json({ accepted: 1, bytes: body.length }, 202)
+  })
+  serve({ fetch: app.fetch, port: Number(process.argv[3]), hostname: "127.0.0.1" })
+} else {
+  await main()
+}

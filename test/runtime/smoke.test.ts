@@ -53,6 +53,35 @@ for (const [launcher, runtime] of [["dist", "node"], ["deno", "deno"]] as Array<
   })
 }
 
+for (const launcher of ["dist", "deno"] as Array<Launcher>) {
+  test(`${launcher === "dist" ? "node dist/server" : "deno task start"} ends an open SSE stream and exits 0 on SIGTERM`, async () => {
+    const server = await startServer({ ROLES: "collector,distributor", HEARTBEAT_MS: "200" }, { launcher })
+    let streamEnded = false
+    try {
+      const res = await fetch(`${server.url}/subscribe`)
+      assert.is(res.status, 200)
+      assert.match(res.headers.get("content-type") ?? "", "text/event-stream")
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      const first = await reader.read()
+      assert.ok(!first.done && first.value.length > 0, "the stream sends something (heartbeat) before shutdown")
+      const drained = (async () => {
+        try {
+          while (!(await reader.read()).done) { /* keep reading until the server ends it */ }
+        } catch { /* a reset also ends it */ }
+        streamEnded = true
+      })()
+      const started = Date.now()
+      const code = await server.stop("SIGTERM", 12_000)
+      assert.is(code, 0, server.output().slice(-1500))
+      assert.ok(Date.now() - started < 8_000, `exit took ${Date.now() - started} ms`)
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 2000))])
+      assert.ok(streamEnded, "the SSE response was ended by the server")
+    } finally {
+      await server.stop("SIGKILL").catch(() => {})
+    }
+  })
+}
+
 test("PORT=abc stops start-up with a non-zero exit and a message naming PORT", async () => {
   const { code, output } = await runToExit({ PORT: "abc", TRIM_MAXLEN: "nope" }, "dist")
   assert.is.not(code, 0)

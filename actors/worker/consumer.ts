@@ -3,7 +3,8 @@
  * heartbeat, reaper and promoter.
  *
  * Fetch keeps up to WORKER_CONCURRENCY items of a queue in flight. When work is
- * waiting it leases in batches (`leaseBatch`, one script call for many LMOVEs); only when the queue is empty does it block on one `lease` (BLMOVE).
+ * waiting it leases in batches (`leaseBatch`, one script call for many LMOVEs);
+ * only when the queue is empty does it block on one `lease` (BLMOVE).
  * One blocking move per job is barely faster than BullMQ (STACK.md); batches
  * are what make the list queue fast: per batch, one `leaseBatch`, one
  * `startMany` and (via the completer) one `finishMany` and one `ackMany`.
@@ -12,7 +13,16 @@
  * and is listed in each queue's consumer set. Any live worker's reaper, at a
  * jittered interval in [TTL/2, TTL], returns the processing list of every
  * listed consumer whose heartbeat has expired to the tail of the queue (served
- * next). So a `kill -9`ed worker's tasks restart within about 2 × TTL.
+ * next). Documented bound: a `kill -9`ed worker's heartbeat is gone at most TTL
+ * after its last refresh, and some live worker sweeps within TTL after that, so
+ * its tasks are back on the queue within 2 × TTL of the kill (20 s by default)
+ * and finish after their own run time (test/tasks/tasks.processes.test.ts
+ * checks this with TTL = 1 s). An attempt cut short by a crash is not counted
+ * (only attempts that end are); a task that crashes its worker every time is
+ * therefore retried on every recovery — watch `task:recovered` in the logs.
+ * The reaper trusts the heartbeat: a worker frozen longer than TTL (e.g. a
+ * long GC pause) loses its items to others and may run them twice
+ * (at-least-once); `startMany` never re-runs a task already recorded finished.
  */
 import { Effect, FiberSet, Queue } from "effect"
 import type { ActorRegistry } from "../../src/actor/registry.ts"

@@ -56,8 +56,9 @@ export class Dashboard {
       TRIM_MAXLEN: "4000",
       // One dead task reaches the cap, so the Queue panel's warning can be seen.
       DEAD_LETTER_MAX: "1",
-      // A 2,100-event burst overflows a 100-event subscriber queue: the overflow path gets exercised.
-      SUBSCRIBER_QUEUE_LEN: "100",
+      // A 2,100-event burst reliably overflows a 20-event subscriber queue, so the overflow
+      // path runs (the distributor's tail may hand it over in reads of a few hundred).
+      SUBSCRIBER_QUEUE_LEN: "20",
       APP_LOG_LEVEL: "Warning"
     }
     // Another suite may take the free port between probe and listen: try a fresh one.
@@ -99,6 +100,14 @@ export class Dashboard {
 export const tab = async (p: Page, id: string): Promise<void> => {
   await p.click(`#tab-${id}`)
   await p.waitForSelector(`#panel-${id}`, { state: "visible" })
+}
+
+/** Show the tail and bring it back to live (resumed, connected), whatever an earlier test left. */
+export const liveTail = async (p: Page): Promise<void> => {
+  await tab(p, "tail")
+  if (await p.isVisible('#panel-tail button:has-text("Resume")')) await p.click('#panel-tail button:has-text("Resume")')
+  if (await p.isVisible('#panel-tail button:text-is("Connect")')) await p.click('#panel-tail button:text-is("Connect")')
+  await p.waitForSelector("[data-testid=tail-status][data-state=live]")
 }
 
 /** Id, source and message of every row in the tail, in screen order. */

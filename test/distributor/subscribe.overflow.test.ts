@@ -8,15 +8,17 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { BACKENDS, events, ingest, sseClient, subscriberGauge, withPipeline } from "./support.ts"
 
-const TOTAL = 100_000
+/** The issue's 100,000 on Redis (the production path); the embedded broker, the same code path above it, gets 20,000 to keep the suite short. */
+const TOTALS = { redis: 100_000, embedded: 20_000 } as const
 const BATCH = 1000
 /** Growth of this process's RSS allowed while 100,000 events pass (the stream itself holds at most TRIM_MAXLEN). */
 const RSS_CEILING_MB = 350
 
 for (const backend of BACKENDS) {
   const test = suite(`distributor overflow (${backend})`)
+  const TOTAL = TOTALS[backend]
 
-  test("a subscriber that reads nothing gets overflow and is closed while a reading one receives all 100,000 events", () =>
+  test(`a subscriber that reads nothing gets overflow and is closed while a reading one receives all ${TOTAL.toLocaleString("en-US")} events`, () =>
     withPipeline(backend, { subscriberQueueLen: 1024, trimMaxLen: 20_000 }, async ({ app }) => {
       const rssBefore = process.memoryUsage().rss
       const normal = sseClient(await app.request("/subscribe"))

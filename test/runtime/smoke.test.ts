@@ -89,6 +89,17 @@ test("PORT=abc stops start-up with a non-zero exit and a message naming PORT", a
   assert.match(output, "TRIM_MAXLEN")
 })
 
+test("a port already in use fails start-up with a message naming it", async () => {
+  const holder = await startServer({ ROLES: "collector" }, { launcher: "dist" })
+  try {
+    const { code, output } = await runToExit({ PORT: String(holder.port), ROLES: "collector" }, "dist")
+    assert.is.not(code, 0)
+    assert.match(output, `cannot listen on 127.0.0.1:${holder.port}`)
+  } finally {
+    await holder.stop("SIGTERM")
+  }
+})
+
 test("a REDIS_URL pointing at a closed port fails start-up with a message naming the address", async () => {
   const port = await freePort()
   const { code, output } = await runToExit({ REDIS_URL: `redis://127.0.0.1:${port}`, PORT: String(await freePort()) }, "dist")

@@ -76,7 +76,7 @@ export const withTasks = async <A>(config: AppConfigShape, body: (h: TaskHarness
       }
       return { status: res.status, body: parsed as Json }
     }
-    const waitFor = async (id: string, until: (view: Json) => boolean, withinMs = 5000) => {
+    const waitFor = async (id: string, until: (view: Json) => boolean, withinMs = 10_000) => {
       const deadline = Date.now() + withinMs
       let last: Json
       while (Date.now() < deadline) {

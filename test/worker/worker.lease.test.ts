@@ -75,7 +75,7 @@ for (const backend of BACKENDS) {
   test(`[${backend}] plain text pushed raw on QUEUE_NAME becomes a message task and a line in OUTPUT_PATH`, async () =>
     withTasks(await configFor(backend), async ({ call, broker, config, keys }) => {
       await Effect.runPromise(broker.push(keys.queue(config.queueName), ["hello from a raw producer"]))
-      const deadline = Date.now() + 5000
+      const deadline = Date.now() + 10_000
       while (Date.now() < deadline && !(existsSync(config.outputPath) && readFileSync(config.outputPath, "utf8").includes("raw producer"))) await sleep(20)
       assert.is(readFileSync(config.outputPath, "utf8"), "hello from a raw producer\n")
       const listed = (await call("GET", "/tasks?type=message")).body.tasks
@@ -90,7 +90,7 @@ for (const backend of BACKENDS) {
         JSON.stringify({ type: "launch_rockets", payload: {} }),
         JSON.stringify({ type: "add", payload: { a: "x", b: 1 } })
       ]))
-      const deadline = Date.now() + 5000
+      const deadline = Date.now() + 10_000
       let failed: Array<{ error: string; attempts: number; type: string }> = []
       while (Date.now() < deadline && failed.length < 2) {
         failed = (await call("GET", "/tasks?status=failed")).body.tasks

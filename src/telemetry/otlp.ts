@@ -5,10 +5,6 @@
  * unchanged on Node and Deno; spans go to `<endpoint>/v1/traces` as OTLP JSON,
  * or protobuf with `OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf`.
  */
-// Deep imports: the barrels would load the OpenTelemetry SDK and platform modules we never use.
-import * as OtlpSerialization from "@effect/opentelemetry/OtlpSerialization"
-import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { Effect, Layer, type Scope, type Tracer } from "effect"
 import type { AppConfigShape } from "../config.ts"
 import { VERSION } from "../lifecycle.ts"
@@ -27,14 +23,28 @@ export const resourceFor = (config: AppConfigShape) => ({
   }
 })
 
-/** An exporting tracer for the process's scope (flushes on scope close). */
+/**
+ * An exporting tracer for the process's scope (flushes on scope close). The
+ * exporter's modules are loaded only here (deep imports, not the barrels, which
+ * would pull in the OpenTelemetry SDK), so a process that does not export
+ * does not pay for them at start-up.
+ */
 export const makeOtlpTracer = (config: AppConfigShape, endpoint: string): Effect.Effect<Tracer.Tracer, never, Scope.Scope> =>
-  OtlpTracer.make({
-    url: tracesUrl(endpoint),
-    resource: resourceFor(config),
-    exportInterval: "1 second",
-    shutdownTimeout: "3 seconds"
-  }).pipe(Effect.provide(Layer.merge(
-    FetchHttpClient.layer,
-    config.otelProtocol === "http/protobuf" ? OtlpSerialization.layerProtobuf : OtlpSerialization.layerJson
-  )))
+  Effect.gen(function*() {
+    const [OtlpTracer, OtlpSerialization, FetchHttpClient] = yield* Effect.promise(() =>
+      Promise.all([
+        import("@effect/opentelemetry/OtlpTracer"),
+        import("@effect/opentelemetry/OtlpSerialization"),
+        import("@effect/platform/FetchHttpClient")
+      ])
+    )
+    return yield* OtlpTracer.make({
+      url: tracesUrl(endpoint),
+      resource: resourceFor(config),
+      exportInterval: "1 second",
+      shutdownTimeout: "3 seconds"
+    }).pipe(Effect.provide(Layer.merge(
+      FetchHttpClient.layer,
+      config.otelProtocol === "http/protobuf" ? OtlpSerialization.layerProtobuf : OtlpSerialization.layerJson
+    )))
+  })

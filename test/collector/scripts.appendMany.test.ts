@@ -10,8 +10,7 @@ import { Broker } from "../../src/broker/Broker.ts"
 import { appendMany, appendManyArgv } from "../../actors/collector/scripts/appendMany.ts"
 import { assertKeyCount } from "../helpers/scripts.ts"
 import { uniqueName } from "../helpers/redis.ts"
-import { BACKENDS, pipelineConfig } from "../distributor/support.ts"
-import { brokerFor } from "../gate/support.ts"
+import { BACKENDS, brokerFor, pipelineConfig } from "../distributor/support.ts"
 
 const test = suite("collector appendMany script")
 

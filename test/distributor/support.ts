@@ -9,6 +9,8 @@ import type { Hono } from "hono"
 import { makeConfig, type AppConfigShape } from "../../src/config.ts"
 import type { AppEnv } from "../../src/http/routes.ts"
 import { Broker } from "../../src/broker/Broker.ts"
+import { layerMemory } from "../../src/broker/memory.ts"
+import { layerRedis } from "../../src/broker/redis.ts"
 import { makeApp } from "../../src/http/app.ts"
 import { HttpRoutes } from "../../src/http/routes.ts"
 import { Lifecycle } from "../../src/lifecycle.ts"
@@ -36,6 +38,10 @@ export const pipelineConfig = async (backend: Backend, overrides: Partial<AppCon
     appLogLevel: "None",
     ...overrides
   })
+
+/** A broker layer for `config` on its own (a fresh keyspace when embedded). */
+export const brokerFor = (config: AppConfigShape): Layer.Layer<Broker, unknown> =>
+  config.redisUrl === undefined ? layerMemory() : layerRedis({ url: config.redisUrl, keyPrefix: config.keyPrefix })
 
 /** Build an app for `config`; `close` shuts it down like SIGTERM would (streams end, fibers stop). */
 export const startPipeline = async (config: AppConfigShape): Promise<Pipeline> => {

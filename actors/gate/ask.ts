@@ -23,6 +23,7 @@ export const AskPayload = Schema.Struct({
 /** The handler registered in the worker's `taskHandlers` (built without `defineHandler` so the two modules don't import each other at load time). */
 export const askHandler: TaskHandler = {
   type: "ask",
+  waitsForPerson: true,
   schema: AskPayload as unknown as TaskHandler["schema"],
   run: (input, context) =>
     Effect.gen(function*() {

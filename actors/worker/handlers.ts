@@ -31,6 +31,8 @@ export interface TaskHandler<A = unknown, I = unknown> {
   readonly type: string
   readonly schema: Schema.Schema<A, I>
   readonly run: (payload: A, context: TaskContext) => Effect.Effect<unknown, unknown, HandlerRequirements>
+  /** It waits for a person (e.g. `ask`): however long it runs, the worker is not stuck. */
+  readonly waitsForPerson?: boolean
 }
 
 /** Define a handler with its payload type inferred from `schema`. */

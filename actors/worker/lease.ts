@@ -219,6 +219,7 @@ export const runBatch = (
   release: Effect.Effect<void>
 ): Effect.Effect<void, never, HandlerRequirements | ActorRegistry> =>
   Effect.flatMap(ActorRegistry, (registry) => {
+    const waitsForPerson = { waitsForPerson: items.some((i) => handlerFor(i.envelope.type)?.waitsForPerson === true) }
     if (items.length === 1) {
       const item = items[0]
       return handleMessage("worker", fiber, "task", attemptOne(ctx, queue, item, completer, Effect.void), {
@@ -226,7 +227,7 @@ export const runBatch = (
         type: item.envelope.type,
         queue,
         attempt: item.attempt
-      }).pipe(Effect.ignore, Effect.ensuring(release))
+      }, 1, waitsForPerson).pipe(Effect.ignore, Effect.ensuring(release))
     }
     const status = registry.actor("worker")
     const failed = Effect.sync(() => {
@@ -244,6 +245,7 @@ export const runBatch = (
         (fibers) => Effect.onInterrupt(Fiber.awaitAll(fibers), () => Fiber.interruptAll(fibers))
       ),
       { queue, tasks: items.length },
-      items.length
+      items.length,
+      waitsForPerson
     )
   })

@@ -13,6 +13,8 @@ export interface FiberStatus {
   /** The message operation in progress, if any, and since when (ms epoch). */
   operation: string | null
   since: number | null
+  /** The current operation waits on something outside the system (a person), so it is never "stuck". */
+  waiting?: boolean
   restarts: number
 }
 
@@ -63,7 +65,7 @@ export const makeRegistry = (): ActorRegistryService => {
       const out: Array<{ actor: string; fiber: string; operation: string; forMs: number }> = []
       for (const a of actors.values()) {
         for (const f of a.fibers.values()) {
-          if (f.operation !== null && f.since !== null && now - f.since > stuckMs) {
+          if (f.operation !== null && f.since !== null && f.waiting !== true && now - f.since > stuckMs) {
             out.push({ actor: a.name, fiber: f.name, operation: f.operation, forMs: now - f.since })
           }
         }
@@ -90,6 +92,7 @@ export const actorView = (a: ActorStatus, now = Date.now()) => ({
     name: f.name,
     state: f.state,
     operation: f.operation,
+    waiting_on_person: f.waiting === true,
     running_for_ms: f.since === null ? null : now - f.since,
     restarts: f.restarts
   }))

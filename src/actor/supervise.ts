@@ -76,6 +76,7 @@ const markProgress = (actor: string, fiber: string) =>
         f.state = "running"
         f.operation = null
         f.since = null
+        f.waiting = false
       }
       if (status.state === "restarting" && [...status.fibers.values()].every((x) => x.state !== "restarting")) status.state = "running"
       status.lastActivity = Date.now()
@@ -83,7 +84,8 @@ const markProgress = (actor: string, fiber: string) =>
 
 /**
  * Handle one message: run `effect` in a span `<actor>.<operation>`, show it as
- * the fiber's current operation (for stuck detection), count it.
+ * the fiber's current operation (for stuck detection, unless it waits for a
+ * person, like an `ask` task), count it.
  */
 export const handleMessage = <A, E, R>(
   actor: string,
@@ -91,7 +93,8 @@ export const handleMessage = <A, E, R>(
   operation: string,
   effect: Effect.Effect<A, E, R>,
   attributes: Record<string, unknown> = {},
-  count = 1
+  count = 1,
+  options: { readonly waitsForPerson?: boolean } = {}
 ): Effect.Effect<A, E, R | ActorRegistry> =>
   Effect.flatMap(ActorRegistry, (registry) => {
     const status = registry.actor(actor)
@@ -100,6 +103,7 @@ export const handleMessage = <A, E, R>(
       if (f) {
         f.operation = operation
         f.since = Date.now()
+        f.waiting = options.waitsForPerson === true
       }
     })
     return begin.pipe(

@@ -13,10 +13,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 interface TaskView { status: string; result?: unknown; error?: string }
 
 for (const backend of BACKENDS) {
-  test(`[${backend}] an ask task stays running until /io/write, then succeeds with the reply as its result`, async () => {
+  test(`[${backend}] an ask task stays running until /io/write (not flagged stuck while it waits), then succeeds with the reply as its result`, async () => {
     const dir = mkdtempSync(join(tmpdir(), "fluxgate-ask-"))
     const taskQueue = `tasks-${Date.now()}-${backend}`
-    const config = await configFor(backend, { roles: ["gate", "tasks", "worker"], outputPath: join(dir, "out.log"), taskQueue, workerQueues: [taskQueue], appLogLevel: "None" })
+    const config = await configFor(backend, { roles: ["gate", "tasks", "worker"], outputPath: join(dir, "out.log"), taskQueue, workerQueues: [taskQueue], appLogLevel: "None", actorStuckMs: 200 })
     try {
       await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
         const { app } = yield* buildApp(config, "node")
@@ -37,6 +37,12 @@ for (const backend of BACKENDS) {
           assert.is(gate.waiter, `task:${task_id}`)
           await sleep(300)
           assert.is((await status()).status, "running", "still waiting for the person")
+          // Waiting for a person longer than ACTOR_STUCK_MS is not a stuck worker.
+          const health = await app.request("/healthz")
+          assert.is(health.status, 200, await health.clone().text())
+          const actors = (await (await app.request("/debug/actors")).json()) as { actors: Array<{ name: string; fibers: Array<{ operation: string | null; waiting_on_person: boolean }> }> }
+          const worker = actors.actors.find((a) => a.name === "worker")
+          assert.ok(worker?.fibers.some((f) => f.operation === "task" && f.waiting_on_person), JSON.stringify(worker))
           assert.is((await post(app, "/io/write", { message: "Ada Lovelace" })).status, 200)
           while ((await status()).status === "running" && Date.now() < deadline + 5000) await sleep(20)
           const done = await status()

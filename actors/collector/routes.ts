@@ -36,7 +36,10 @@ export const collectorRoutes = (run: Runner<never>, commit: GroupCommit, config:
       }
       const header = c.get("traceparent") ?? c.req.header("traceparent")
       const traceparent = header !== undefined && TRACEPARENT.test(header) ? header : undefined
-      const ids = yield* commit.submit(events.map((event) => toFields(event, traceparent)))
+      // A span in the request's trace for the wait until the events are in the stream (the batch span links back).
+      const ids = yield* commit.submit(events.map((event) => toFields(event, traceparent))).pipe(
+        Effect.withSpan("collector.commit", { attributes: { events: events.length } })
+      )
       return c.json({ accepted: ids.length, ids }, 202)
     }))
   })

@@ -61,6 +61,9 @@ const oneTraceAcross = (launcherA: Launcher, launcherB: Launcher) => async () =>
       assert.is(ingest.instance_id, `api-${launcherA}`)
       assert.is(ingest.span_id, serverSpanId)
       assert.is(ingest.parent_span_id, CLIENT_SPAN)
+      const commit = trace.spans.find((s) => s.name === "collector.commit")
+      assert.ok(commit, "A's commit span")
+      assert.is(commit.parent_span_id, ingest.span_id)
       for (const name of ["distributor.fanout", "distributor.sink"]) {
         const span = trace.spans.find((s) => s.name === name)
         assert.ok(span, name)

@@ -83,6 +83,24 @@ export class Fanout {
     subscriber.ids = []
   }
 
+  /**
+   * Tell every live subscriber that the stream was trimmed past the tail
+   * (entries after `lastId`, before `firstAvailable`, may never be delivered).
+   */
+  gap(lastId: string, firstAvailable: string): void {
+    const chunk = sseEvent(null, {
+      requested: lastId,
+      first_available: firstAvailable,
+      message: `the stream was trimmed (TRIM_MAXLEN) past this distributor's tail: events after ${lastId} and before ${firstAvailable} may be missing`
+    }, "gap")
+    for (const subscriber of this.subscribers) {
+      if (subscriber.overflowed) continue
+      subscriber.chunks.push(chunk)
+      subscriber.ids.push(lastId)
+      subscriber.wake?.()
+    }
+  }
+
   /** Queue `entries` for every subscriber they match; decode and encode each entry once. */
   dispatch(entries: ReadonlyArray<StreamEntry>): void {
     if (this.subscribers.size === 0) return

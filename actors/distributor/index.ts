@@ -23,6 +23,7 @@ import { getLogs, parseFilters } from "./logs.ts"
 import { consumeOnce, reclaimOnce, sinkAndAck, type SinkOptions, type SinkState } from "./sinks.ts"
 import { openSubscription, type SubscribeContext } from "./subscribe.ts"
 import { InvalidPayload } from "../../src/errors.ts"
+import { compareIds } from "./ids.ts"
 import { continueStoredTraces } from "../../src/telemetry/continue.ts"
 import { linkStoredTraces } from "../../src/telemetry/traceparent.ts"
 
@@ -56,7 +57,14 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   yield* supervise("distributor", "tail", handleMessage("distributor", "tail", "read", Effect.gen(function*() {
     // Start at the stream's end; after a restart, continue where the tail was.
     tailId ??= (yield* broker.streamInfo(stream)).lastId ?? "0-0"
-    const entries = yield* broker.readAfter(stream, tailId, { count: TAIL_COUNT, blockMs: readBlockMs })
+    const from = tailId
+    const entries = yield* broker.readAfter(stream, from, { count: TAIL_COUNT, blockMs: readBlockMs })
+    // Only a read that returns about a stream's worth of entries can follow a trim that
+    // overtook the tail; then, if our first entry is already the stream's oldest, say so.
+    if (from !== "0-0" && entries.length >= Math.min(TAIL_COUNT, Math.floor(config.trimMaxLen / 2))) {
+      const first = (yield* broker.streamInfo(stream)).firstId
+      if (first !== null && compareIds(first, entries[0].id) >= 0) fanout.gap(from, entries[0].id)
+    }
     if (entries.length > 0) {
       tailId = entries[entries.length - 1].id
       // Each sampled entry's trace gets a fanout span: ingest → stream → SSE delivery is one trace.

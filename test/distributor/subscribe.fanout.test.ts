@@ -92,6 +92,23 @@ for (const backend of BACKENDS) {
       await client.close()
     }))
 
+  test("a live subscriber whose tail was overtaken by trimming gets a gap event instead of a silent hole", () =>
+    withPipeline(backend, { trimMaxLen: 100 }, async ({ app }) => {
+      const client = await subscribe(app)
+      await new Promise((r) => setTimeout(r, 50))
+      await ingest(app, events(10, "svc", 0))
+      assert.ok(await client.until((e) => e.length >= 10))
+      // One request appends 1,000 events at once: the stream is trimmed before the tail reads them.
+      const burst = await ingest(app, events(1000, "svc", 10))
+      assert.ok(await client.until((e) => e.some((x) => x.event === "gap") && e.at(-1)?.id === burst.at(-1)), `events: ${client.events.length}`)
+      const gapIndex = client.events.findIndex((e) => e.event === "gap")
+      const detail = JSON.parse(client.events[gapIndex].data) as { first_available: string }
+      const after = client.events.slice(gapIndex + 1).map((e) => e.id)
+      assert.is(after[0], detail.first_available, "delivery resumes at the first entry still in the stream")
+      assert.equal(after, burst.slice(burst.indexOf(detail.first_available)), "then every remaining event, in order")
+      await client.close()
+    }))
+
   test("an invalid Last-Event-ID or level is a 400, not a stream", () =>
     withPipeline(backend, {}, async ({ app }) => {
       assert.is((await app.request("/subscribe", { headers: { "last-event-id": "yesterday" } })).status, 400)

@@ -43,7 +43,8 @@ const drive = (fetch: (r: Request) => Response | Promise<Response>, n: number) =
         next++
         const res = await fetch(new Request("http://bench/ingest", {
           method: "POST",
-          headers: { "content-type": "application/json", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+          // No traceparent, as most clients send: every request starts its own trace.
+          headers: { "content-type": "application/json" },
           body
         }))
         if (res.status !== 202) failures++
@@ -56,11 +57,13 @@ const drive = (fetch: (r: Request) => Response | Promise<Response>, n: number) =
   })
 
 /** Spans the process has recorded so far (from its /debug/traces). */
-const spansRecorded = (app: { readonly request: (path: string) => Response | Promise<Response> }) =>
+const bufferStats = (app: { readonly request: (path: string) => Response | Promise<Response> }) =>
   Effect.promise(async () => {
     const res = await app.request("/debug/traces?limit=1")
-    return ((await res.json()) as { buffer: { spans_recorded: number } }).buffer.spans_recorded
+    return ((await res.json()) as { buffer: { spans_recorded: number; kept_fraction: number } }).buffer
   })
+const spansRecorded = (app: { readonly request: (path: string) => Response | Promise<Response> }) =>
+  Effect.map(bufferStats(app), (b) => b.spans_recorded)
 
 const variant = (traceBufferSpans: number, stream: string) =>
   buildApp(makeConfig({
@@ -143,6 +146,8 @@ const program = Effect.scoped(Effect.gen(function*() {
   console.log(`CPU per request ratio on/off (trimmed mean of pairs): ${cpuRatio.toFixed(3)}  → cost ${((cpuRatio - 1) * 100).toFixed(1)}%`)
   // Spans per ingest request with the buffer on: the request span, plus its share of the batch spans.
   const spansPerRequest = ((yield* spansRecorded(on.app)) - spansBefore) / (requests * rounds)
+  const kept = (yield* bufferStats(on.app)).kept_fraction
+  console.log(`buffer kept ${(kept * 100).toFixed(0)}% of new unshared traces at the end (TRACE_BUFFER_TRACES_PER_S=500)`)
   const span = perSpanCost(50_000)
   const extra = span.recording - span.plain
   console.log(`recorder alone: ${span.plain.toFixed(2)} µs/span plain, ${span.recording.toFixed(2)} µs/span recorded (+${extra.toFixed(2)} µs); ` +

@@ -177,6 +177,7 @@ const fields = {
   otelServiceName: str("OTEL_SERVICE_NAME", "fluxgate", "service.name resource attribute"),
   otelProtocol: oneOf("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", ["http/json", "http/protobuf"] as const, "OTLP/HTTP body encoding of exported spans"),
   traceBufferSpans: int("TRACE_BUFFER_SPANS", 4096, "spans kept in memory for /debug/traces", 0),
+  traceBufferTracesPerS: int("TRACE_BUFFER_TRACES_PER_S", 500, "above this many new traces a second, the span buffer keeps a fair sample of the rest (errors and shared traces always)", 1),
   traceIndexRate: int("TRACE_INDEX_RATE", 50, "new traces per second a process shares through the Redis trace index (0 = off)", 0),
   traceIndexTtlS: int("TRACE_INDEX_TTL_S", 600, "seconds a trace stays in the Redis trace index", 1, 86_400),
   traceIndexMaxSpans: int("TRACE_INDEX_MAX_SPANS", 256, "spans kept per trace in the Redis trace index", 1, 10_000)

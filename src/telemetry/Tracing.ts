@@ -12,7 +12,7 @@ import { makeOtlpTracer } from "./otlp.ts"
 import type { SpanRecord } from "./spans.ts"
 import { toRecord } from "./spans.ts"
 import { makeTraceIndex, type TraceIndex } from "./traceIndex.ts"
-import { makeAdmission, makeRecordingTracer, plainTracer } from "./tracer.ts"
+import { makeAdmission, makeLocalSampler, makeRecordingTracer, plainTracer } from "./tracer.ts"
 
 export interface TracingService {
   readonly instanceId: string
@@ -26,6 +26,8 @@ export interface TracingService {
   readonly index: TraceIndex
   /** Take one slot of the shared-index budget for a trace that starts here. */
   readonly admit: () => boolean
+  /** The fraction of new unshared traces the buffer keeps now (1 below TRACE_BUFFER_TRACES_PER_S). */
+  readonly keptFraction: () => number
   /** Every span of `traceId` this process holds plus those other processes shared, by start time. */
   readonly trace: (traceId: string) => Effect.Effect<Array<SpanRecord>>
 }
@@ -41,12 +43,15 @@ const make = Effect.gen(function*() {
   const base = config.otelEndpoint !== undefined ? yield* makeOtlpTracer(config, config.otelEndpoint) : plainTracer
   const recording = config.traceBufferSpans > 0
   const instanceId = config.instanceId
+  const sampler = makeLocalSampler(config.traceBufferTracesPerS)
   const tracer = recording
     ? makeRecordingTracer(base, (span, endTime, exit) => {
+      // Shared traces and failures are always kept; the rest as the local sampler says.
+      if (!span.sampled && exit._tag === "Success" && !sampler.keep(span.traceId)) return
       const record = toRecord(span, endTime, exit, instanceId)
       buffer.add(record)
       if (span.sampled) index.offer(record)
-    }, admit)
+    }, admit, sampler.root)
     : base
   const service: TracingService = {
     instanceId,
@@ -56,6 +61,7 @@ const make = Effect.gen(function*() {
     buffer,
     index,
     admit: recording ? admit : () => false,
+    keptFraction: recording ? sampler.fraction : () => 0,
     trace: (traceId) =>
       Effect.map(index.read(traceId), (shared) => {
         const seen = new Set<string>()

@@ -39,7 +39,7 @@ export const registerTelemetryRoutes = registerRoutes<Tracing | Broker | ActorRe
           instance_id: tracing.instanceId,
           recording: tracing.recording,
           exporting: tracing.exporting,
-          buffer: { capacity: tracing.buffer.capacity, spans_recorded: tracing.buffer.added() },
+          buffer: { capacity: tracing.buffer.capacity, spans_recorded: tracing.buffer.added(), kept_fraction: tracing.keptFraction() },
           traces: summarize(tracing.buffer.all(), { actor: q.actor, status: q.status, minDurationMs: q.min_duration_ms, limit: q.limit })
         })
       })))

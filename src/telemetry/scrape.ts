@@ -95,6 +95,7 @@ export const scrape = Effect.gen(function*() {
   const idx = tracing.index.stats()
   ex.add("fluxgate_trace_spans_recorded_total", "counter", "spans recorded into the in-memory trace buffer", tracing.buffer.added())
   ex.add("fluxgate_trace_buffer_capacity_spans", "gauge", "TRACE_BUFFER_SPANS", tracing.buffer.capacity)
+  ex.add("fluxgate_trace_buffer_kept_ratio", "gauge", "fraction of new unshared traces the buffer keeps (1 below TRACE_BUFFER_TRACES_PER_S)", tracing.keptFraction())
   ex.add("fluxgate_trace_index_spans_written_total", "counter", "spans written to the shared trace index", idx.written)
   ex.add("fluxgate_trace_index_spans_dropped_total", "counter", "spans not shared because the index queue was full", idx.dropped)
   ex.add("fluxgate_trace_index_spans_failed_total", "counter", "spans whose index write failed", idx.failed)

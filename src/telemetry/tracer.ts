@@ -83,11 +83,48 @@ export const makeAdmission = (perSecond: number, now: () => number = Date.now) =
   }
 }
 
+/**
+ * Which traces the local buffer keeps. Up to `tracesPerSecond` new traces a
+ * second all are kept; above that, a fraction p = rate / observed of them,
+ * chosen by trace id, so a trace is kept whole (every span, in every process
+ * that uses the same p) or not at all. Keeping every span at high rates would
+ * cost more in garbage collection (each record lives for the ring's turnover,
+ * long enough to be promoted) than in recording.
+ */
+export const makeLocalSampler = (tracesPerSecond: number, now: () => number = Date.now) => {
+  let windowStart = now()
+  let roots = 0
+  let p = 1
+  return {
+    /** Count a trace starting here. */
+    root: (): void => {
+      roots++
+      const t = now()
+      // A short window, so a burst is sampled within a fifth of a second of starting.
+      if (t - windowStart >= 200) {
+        const rate = (roots * 1000) / (t - windowStart)
+        p = rate <= tracesPerSecond ? 1 : tracesPerSecond / rate
+        roots = 0
+        windowStart = t
+      }
+    },
+    /** Whether spans of `traceId` are kept now. */
+    keep: (traceId: string): boolean => p >= 1 || parseInt(traceId.slice(0, 8), 16) / 0x1_0000_0000 < p,
+    fraction: (): number => p
+  }
+}
+
 /** Wrap `base` so every span it makes is reported to `sink` when it ends. */
-export const makeRecordingTracer = (base: Tracer.Tracer, sink: SpanSink, admit: () => boolean): Tracer.Tracer =>
+export const makeRecordingTracer = (
+  base: Tracer.Tracer,
+  sink: SpanSink,
+  admit: () => boolean,
+  onRoot: () => void = () => {}
+): Tracer.Tracer =>
   Tracer.make({
     span: (name, parent, context, links, startTime, kind, options) => {
       const inner = base.span(name, parent, context, links, startTime, kind, options)
+      if (Option.isNone(parent) || kind === "server") onRoot()
       // Only entry points (server spans: HTTP requests) start shared traces; an actor loop's own
       // root spans (batches, sweeps) stay local, so they never spend the index budget.
       const sampled = Option.isSome(parent) ? parent.value.sampled : kind === "server" && admit()

@@ -6,7 +6,7 @@ import { Effect, Option } from "effect"
 import { test } from "uvu"
 import * as assert from "uvu/assert"
 import { formatTraceparent, parseTraceparent, withSampledTrace, withStoredTrace } from "../../src/telemetry/traceparent.ts"
-import { makeAdmission, makeRecordingTracer, plainTracer } from "../../src/telemetry/tracer.ts"
+import { makeAdmission, makeLocalSampler, makeRecordingTracer, plainTracer } from "../../src/telemetry/tracer.ts"
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736"
 const S = "00f067aa0ba902b7"
@@ -66,6 +66,26 @@ test("only server (entry) spans start shared traces; children inherit the decisi
   const refused = makeRecordingTracer(plainTracer, () => {}, () => false)
   const server = await Effect.runPromise(Effect.withTracer(Effect.withSpan(Effect.currentSpan, "http GET /x", { kind: "server" }), refused))
   assert.is(server.sampled, false)
+})
+
+test("the local span buffer keeps every trace below its rate and a fair, whole-trace sample above it", () => {
+  let now = 0
+  const sampler = makeLocalSampler(100, () => now)
+  for (let i = 0; i < 10; i++) sampler.root()
+  now = 200
+  sampler.root()
+  assert.is(sampler.fraction(), 1)
+  assert.ok(sampler.keep("ffffffff" + "0".repeat(24)))
+  for (let i = 0; i < 79; i++) sampler.root()
+  now = 400
+  sampler.root()
+  assert.ok(Math.abs(sampler.fraction() - 0.25) < 0.01, String(sampler.fraction()))
+  // the decision is by trace id: the same trace is always kept or always dropped
+  assert.is(sampler.keep("10000000" + "0".repeat(24)), true)
+  assert.is(sampler.keep("f0000000" + "0".repeat(24)), false)
+  const ids = Array.from({ length: 4000 }, (_, i) => ((i * 2654435761) >>> 0).toString(16).padStart(8, "0") + "0".repeat(24))
+  const kept = ids.filter((id) => sampler.keep(id)).length / ids.length
+  assert.ok(kept > 0.2 && kept < 0.3, String(kept))
 })
 
 test.run()

@@ -2,23 +2,26 @@
  * @module collector/groupCommit — the collector's mailbox and its writer.
  *
  * Requests put their events in a bounded mailbox (counted in events, so one
- * request is admitted whole or not at all) and wait on a Deferred. One writer
+ * request is admitted whole or not at all) and wait on a callback. One writer
  * fiber takes whole requests, up to `INGEST_BATCH_MAX` events, and writes them
  * with ONE `broker.append` (one pipelined round trip): under load many requests
  * share a write, and Redis sees a few big pipelines instead of many small ones.
  * A failed write fails every request of that batch with `StreamUnavailable`
  * (→ 503) and nothing else: the next batch starts clean.
  */
-import { Deferred, Effect } from "effect"
+import { clearImmediate, setImmediate } from "node:timers"
+import { Effect } from "effect"
 import { Broker, type BrokerService, type Fields } from "../../src/broker/Broker.ts"
 import { appendMany, appendManyArgv } from "./scripts/appendMany.ts"
 import { MailboxFull, StreamUnavailable } from "../../src/errors.ts"
 import { Metrics } from "../../src/telemetry/metrics.ts"
 import { linkStoredTraces } from "../../src/telemetry/traceparent.ts"
 
+/** A request waiting for its write: plain callbacks, so the HTTP fast path needs no fiber per request. */
 interface Waiting {
   readonly entries: ReadonlyArray<Fields>
-  readonly done: Deferred.Deferred<ReadonlyArray<string>, StreamUnavailable>
+  readonly succeed: (ids: ReadonlyArray<string>) => void
+  readonly fail: (error: StreamUnavailable) => void
 }
 
 /** What the writer needs to know. */
@@ -35,6 +38,8 @@ export interface GroupCommitOptions {
 export interface GroupCommit {
   /** Admit `entries` and wait until they are in the stream; their ids in order. */
   readonly submit: (entries: ReadonlyArray<Fields>) => Effect.Effect<ReadonlyArray<string>, MailboxFull | StreamUnavailable>
+  /** `submit` as a plain Promise (rejects with MailboxFull | StreamUnavailable): the request path without a fiber. */
+  readonly submitPromise: (entries: ReadonlyArray<Fields>) => Promise<ReadonlyArray<string>>
   /** Wait until at least one request is queued. */
   readonly waitForWork: Effect.Effect<void>
   /** Write one batch (nothing when the mailbox is empty). Never fails: a failed write fails its requests instead. */
@@ -63,14 +68,26 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
   let admitted = 0
   let wake: (() => void) | null = null
 
+  // Woken by the first submit, the writer lets the current macrotask's other requests (parsed in the
+  // same I/O turn) join before it takes a batch: without this, under concurrency every batch held 1 request.
   const waitForWork = Effect.async<void>((resume) => {
-    if (head < queue.length) return resume(Effect.void)
-    wake = () => {
-      wake = null
-      resume(Effect.void)
+    let immediate: ReturnType<typeof setImmediate> | undefined
+    const go = () => {
+      immediate = setImmediate(() => {
+        immediate = undefined
+        resume(Effect.void)
+      })
+    }
+    if (head < queue.length) go()
+    else {
+      wake = () => {
+        wake = null
+        go()
+      }
     }
     return Effect.sync(() => {
       wake = null
+      if (immediate !== undefined) clearImmediate(immediate)
     })
   })
 
@@ -92,15 +109,25 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
     return batch
   }
 
+  /** Admit or refuse at once (false = mailbox full); the callbacks run when the write settles. */
+  const enqueue = (entries: ReadonlyArray<Fields>, succeed: Waiting["succeed"], fail: Waiting["fail"]): boolean => {
+    if (admitted + entries.length > options.capacity) return false
+    admitted += entries.length
+    queue.push({ entries, succeed, fail })
+    wake?.()
+    return true
+  }
+
+  const submitPromise = (entries: ReadonlyArray<Fields>) =>
+    new Promise<ReadonlyArray<string>>((resolve, reject) => {
+      if (!enqueue(entries, resolve, reject)) reject(new MailboxFull({ actor: "collector" }))
+    })
+
   const submit = (entries: ReadonlyArray<Fields>) =>
-    Effect.suspend((): Effect.Effect<ReadonlyArray<string>, MailboxFull | StreamUnavailable> => {
-      if (admitted + entries.length > options.capacity) return Effect.fail(new MailboxFull({ actor: "collector" }))
-      return Effect.flatMap(Deferred.make<ReadonlyArray<string>, StreamUnavailable>(), (done) => {
-        admitted += entries.length
-        queue.push({ entries, done })
-        wake?.()
-        return Deferred.await(done)
-      })
+    Effect.async<ReadonlyArray<string>, MailboxFull | StreamUnavailable>((resume) => {
+      if (!enqueue(entries, (ids) => resume(Effect.succeed(ids)), (error) => resume(Effect.fail(error)))) {
+        resume(Effect.fail(new MailboxFull({ actor: "collector" })))
+      }
     })
 
   const writeBatch = Effect.gen(function*() {
@@ -112,7 +139,9 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
     yield* linkStoredTraces(all)
     yield* Metrics.batchSize(all.length)
     const failBatch = (error: StreamUnavailable) =>
-      Effect.forEach(batch, (request) => Deferred.fail(request.done, error), { discard: true })
+      Effect.sync(() => {
+        for (const request of batch) request.fail(error)
+      })
     const result = yield* Broker.pipe(
       Effect.flatMap((broker) => appendBatch(broker, options, all)),
       Effect.either,
@@ -126,7 +155,7 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
       for (const request of batch) {
         const ids = result.right.slice(offset, offset + request.entries.length)
         offset += request.entries.length
-        yield* Deferred.succeed(request.done, ids)
+        request.succeed(ids)
       }
     } else if (batch.length > 1 && result._tag === "Left") {
       // Isolate the failure: each request is written on its own, so one request that Redis
@@ -138,9 +167,9 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
         )
         if (alone._tag === "Right" && alone.right.length === request.entries.length) {
           yield* Metrics.ingestAccepted(request.entries.length)
-          yield* Deferred.succeed(request.done, alone.right)
+          request.succeed(alone.right)
         } else {
-          yield* Deferred.fail(request.done, alone._tag === "Left" ? alone.left : new StreamUnavailable({ message: "append returned too few ids" }))
+          request.fail(alone._tag === "Left" ? alone.left : new StreamUnavailable({ message: "append returned too few ids" }))
         }
       }
     } else {
@@ -157,9 +186,12 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
       const rest = queue.slice(head)
       queue.length = 0
       head = 0
-      for (const request of rest) admitted -= request.entries.length
-      return Effect.forEach(rest, (request) => Deferred.fail(request.done, new StreamUnavailable({ message: reason })), { discard: true })
+      for (const request of rest) {
+        admitted -= request.entries.length
+        request.fail(new StreamUnavailable({ message: reason }))
+      }
+      return Effect.void
     })
 
-  return { submit, waitForWork, writeBatch, failAll, depth: () => admitted }
+  return { submit, submitPromise, waitForWork, writeBatch, failAll, depth: () => admitted }
 }

@@ -20,6 +20,7 @@ export const CollectorLive = Layer.scopedDiscard(Effect.gen(function*() {
   const config = yield* AppConfig
   const registry = yield* ActorRegistry
   const lifecycle = yield* Lifecycle
+  const tracer = yield* Effect.tracer
   const commit = makeGroupCommit({
     stream: keys(config.keyPrefix).stream(config.streamName),
     maxLen: config.trimMaxLen,
@@ -34,5 +35,5 @@ export const CollectorLive = Layer.scopedDiscard(Effect.gen(function*() {
     "writer",
     commit.waitForWork.pipe(Effect.zipRight(handleMessage("collector", "writer", "append", commit.writeBatch)))
   )
-  yield* registerRoutes<never>("collector", (run) => collectorRoutes(run, commit, config, lifecycle))
+  yield* registerRoutes<never>("collector", (run) => collectorRoutes(run, commit, config, lifecycle, tracer))
 }))

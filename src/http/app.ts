@@ -27,16 +27,48 @@ export const makeApp = (
   const app = new Hono<AppEnv>()
   app.use(requestId({ headerName: "X-Request-Id" }))
   if (tracing !== undefined) app.use(tracing)
-  app.use(cors({
-    origin: config.corsAllowOrigins.includes("*") ? "*" : [...config.corsAllowOrigins],
+  const anyOrigin = config.corsAllowOrigins.includes("*")
+  const exposeHeaders = ["X-Request-Id", "traceparent", "Retry-After"]
+  const preflight = cors({
+    origin: anyOrigin ? "*" : [...config.corsAllowOrigins],
     allowHeaders: ["Content-Type", "Authorization", "Last-Event-ID", "traceparent", "X-Request-Id"],
-    exposeHeaders: ["X-Request-Id", "traceparent", "Retry-After"]
-  }))
-  const limit = bodyLimit({
-    maxSize: config.maxBodyBytes,
-    onError: () => errorJson(413, "PayloadTooLarge", `request body is larger than ${config.maxBodyBytes} bytes`, { limit: config.maxBodyBytes })
+    exposeHeaders
   })
-  app.use(async (c, next) => (WRITE_METHODS.has(c.req.method) ? limit(c, next) : next()))
+  const exposed = exposeHeaders.join(",")
+  // Preflights go through hono's cors. Other requests get the same headers hono's cors would set,
+  // but after the handler: hono's cors touches `c.res` before `next()`, which makes Hono re-create
+  // every handler's Response (and @hono/node-server materialize an undici Response and body stream).
+  app.use(async (c, next) => {
+    if (c.req.method === "OPTIONS") return preflight(c, next)
+    const origin = c.req.header("origin") ?? ""
+    const allowOrigin = anyOrigin ? "*" : config.corsAllowOrigins.includes(origin) ? origin : null
+    await next()
+    const set = (headers: Headers) => {
+      if (allowOrigin !== null) headers.set("Access-Control-Allow-Origin", allowOrigin)
+      headers.set("Access-Control-Expose-Headers", exposed)
+      if (!anyOrigin) headers.append("Vary", "Origin")
+    }
+    try {
+      set(c.res.headers)
+    } catch {
+      // immutable headers (a fetched Response): copy it once
+      c.res = new Response(c.res.body, c.res)
+      set(c.res.headers)
+    }
+  })
+  const tooLarge = () => errorJson(413, "PayloadTooLarge", `request body is larger than ${config.maxBodyBytes} bytes`, { limit: config.maxBodyBytes })
+  const limit = bodyLimit({ maxSize: config.maxBodyBytes, onError: tooLarge })
+  app.use(async (c, next) => {
+    if (!WRITE_METHODS.has(c.req.method)) return next()
+    // A declared length is checked from the header alone (what bodyLimit does too), without touching
+    // `c.req.raw.body`: that would force @hono/node-server to build a full undici Request and stream
+    // for every write. Only a body without Content-Length (chunked) goes through the counting limit.
+    const length = c.req.header("content-length")
+    if (length !== undefined && c.req.header("transfer-encoding") === undefined) {
+      return Number.parseInt(length, 10) > config.maxBodyBytes ? tooLarge() : next()
+    }
+    return limit(c, next)
+  })
   if (config.authToken !== undefined) {
     const auth = bearerAuth<AppEnv>({
       token: Redacted.value(config.authToken),

@@ -57,11 +57,16 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   yield* supervise("distributor", "tail", handleMessage("distributor", "tail", "read", Effect.gen(function*() {
     // Start at the stream's end; after a restart, continue where the tail was.
     tailId ??= (yield* broker.streamInfo(stream)).lastId ?? "0-0"
-    const from = tailId
-    const entries = yield* broker.readAfter(stream, from, { count: TAIL_COUNT, blockMs: readBlockMs })
+    // Nobody to deliver to: follow the stream's end ("$", the next new entry) instead of reading,
+    // decoding and tracing every entry. A burst written while nobody listens used to leave the
+    // tail far behind, and the next subscriber waited for it to read through that backlog
+    // (the ingest → SSE p99 of hundreds of ms after a load spike).
+    const idle = fanout.subscribers.size === 0
+    const from = idle ? "$" : tailId
+    const entries = yield* broker.readAfter(stream, from, { count: idle ? 1 : TAIL_COUNT, blockMs: readBlockMs })
     // Only a read that returns about a stream's worth of entries can follow a trim that
     // overtook the tail; then, if our first entry is already the stream's oldest, say so.
-    if (from !== "0-0" && entries.length >= Math.min(TAIL_COUNT, Math.floor(config.trimMaxLen / 2))) {
+    if (!idle && from !== "0-0" && entries.length >= Math.min(TAIL_COUNT, Math.floor(config.trimMaxLen / 2))) {
       const first = (yield* broker.streamInfo(stream)).firstId
       if (first !== null && compareIds(first, entries[0].id) >= 0) fanout.gap(from, entries[0].id)
     }

@@ -108,7 +108,9 @@ export const handleMessage = <A, E, R>(
     })
     return begin.pipe(
       Effect.zipRight(effect),
-      Effect.withSpan(`${actor}.${operation}`, { attributes: { actor, fiber, ...attributes } }),
+      // No stack-trace capture: this span wraps every message of every actor loop, and the
+      // captured trace (an Error per span) was a visible share of the writer's CPU.
+      Effect.withSpan(`${actor}.${operation}`, { attributes: { actor, fiber, ...attributes }, captureStackTrace: false }),
       Effect.tap(() => Effect.sync(() => {
         status.handled += count
       })),

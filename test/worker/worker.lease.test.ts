@@ -73,13 +73,16 @@ for (const backend of BACKENDS) {
     }))
 
   test(`[${backend}] plain text pushed raw on QUEUE_NAME becomes a message task and a line in OUTPUT_PATH`, async () =>
-    withTasks(await configFor(backend), async ({ call, broker, config, keys }) => {
+    withTasks(await configFor(backend), async ({ call, broker, config, keys, waitFor }) => {
       await Effect.runPromise(broker.push(keys.queue(config.queueName), ["hello from a raw producer"]))
       const deadline = Date.now() + 10_000
       while (Date.now() < deadline && !(existsSync(config.outputPath) && readFileSync(config.outputPath, "utf8").includes("raw producer"))) await sleep(20)
       assert.is(readFileSync(config.outputPath, "utf8"), "hello from a raw producer\n")
-      const listed = (await call("GET", "/tasks?type=message")).body.tasks
+      let listed = (await call("GET", "/tasks?type=message")).body.tasks
       assert.is(listed.length, 1)
+      // The line is written before the success is recorded (group-committed): wait for the record.
+      await waitFor(listed[0].task_id, (v) => v.status === "succeeded")
+      listed = (await call("GET", "/tasks?type=message")).body.tasks
       assert.is(listed[0].status, "succeeded")
       assert.is(listed[0].initiated_by, `producer:${config.queueName}`)
     }))

@@ -50,7 +50,7 @@ export const processLayer = (config: AppConfigShape, runtime: RuntimeName) => {
     Layer.effectDiscard(registerTelemetryRoutes)
   ]
   for (const role of config.roles) selected.push(...(roster[role] ?? []))
-  // Actors build one after another so route registration order is stable.
+  // Layer.merge may build actors concurrently; their route paths never overlap, so mount order does not matter.
   const actors = selected.reduce((acc, layer) => Layer.merge(acc, layer), Layer.empty as ActorLayer)
   return Layer.provideMerge(actors, withTelemetry)
 }

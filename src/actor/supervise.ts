@@ -7,10 +7,15 @@
 import { Cause, Duration, Effect, Schedule, type Scope } from "effect"
 import { ActorRegistry, type FiberStatus } from "./registry.ts"
 
-/** Restart backoff: 500 ms × 1.5ⁿ, never more than 10 s apart, jittered so replicas don't restart in step. */
+/**
+ * Restart backoff: 500 ms × 1.5ⁿ, never more than 10 s apart, jittered so
+ * replicas don't restart in step; after a minute without failures it starts
+ * again from 500 ms (else one bad hour would leave every later restart at 10 s).
+ */
 export const restartSchedule = Schedule.exponential("500 millis", 1.5).pipe(
   Schedule.union(Schedule.spaced("10 seconds")),
-  Schedule.jittered
+  Schedule.jittered,
+  Schedule.resetAfter("1 minute")
 )
 
 const describeCause = (cause: Cause.Cause<unknown>): string => {

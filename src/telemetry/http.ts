@@ -62,7 +62,7 @@ class HttpStatusError extends Error {
 
 /** The middleware, bound to the process's tracing service. */
 export const traceMiddleware = (tracing: TracingService): MiddlewareHandler<AppEnv> => async (c, next) => {
-  // Label values must stay a small set: any other method a client invents is "OTHER".
+  // Label values must stay a small set, so a method a client invents is "OTHER".
   const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : "OTHER"
   const route = routeOf(matchedRoutes(c))
   if (untraced(route)) return next()

@@ -11,17 +11,8 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { Broker } from "../../src/broker/Broker.ts"
 import { distributorMetrics } from "../../actors/distributor/index.ts"
-import { BACKENDS, events, ingest, withPipeline } from "./support.ts"
+import { BACKENDS, events, ingest, waitFor, withPipeline } from "./support.ts"
 import { uniqueName } from "../helpers/redis.ts"
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs = 8000) => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  return check()
-}
 
 for (const backend of BACKENDS) {
   const test = suite(`distributor sinks (${backend})`)

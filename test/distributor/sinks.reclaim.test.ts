@@ -12,18 +12,9 @@ import { Effect } from "effect"
 import { Broker } from "../../src/broker/Broker.ts"
 import { sharedRedis } from "../helpers/redis.ts"
 import { startServer } from "../helpers/server.ts"
-import { events, ingest, pipelineConfig, startPipeline } from "./support.ts"
+import { events, ingest, pipelineConfig, startPipeline, waitFor } from "./support.ts"
 
 const test = suite("distributor reclaim (redis, processes)")
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return check()
-}
 
 test("entries pending on a consumer killed with SIGKILL are reclaimed and sunk by another replica", async () => {
   const redis = await sharedRedis()

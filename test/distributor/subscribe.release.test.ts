@@ -6,16 +6,7 @@
 import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { startServer, type Launcher } from "../helpers/server.ts"
-import { sseClient, subscriberGauge } from "./support.ts"
-
-const waitFor = async (check: () => Promise<boolean>, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return check()
-}
+import { sseClient, subscriberGauge, waitFor } from "./support.ts"
 
 for (const launcher of ["tsx", "deno"] as ReadonlyArray<Launcher>) {
   const runtime = launcher === "tsx" ? "node" : "deno"

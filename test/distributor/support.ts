@@ -157,3 +157,13 @@ export const subscriberGauge = async (fetcher: (path: string) => Response | Prom
   const body = (await (await fetcher("/debug/actors")).json()) as { actors: Array<{ name: string; gauges: Record<string, number> }> }
   return body.actors.find((a) => a.name === "distributor")?.gauges.subscribers ?? -1
 }
+
+/** Poll `check` until it holds or `timeoutMs` passes; the last check's answer. */
+export const waitFor = async (check: () => Promise<boolean>, timeoutMs = 8000, everyMs = 25): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await check()) return true
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+  return check()
+}

@@ -86,12 +86,23 @@ export interface LogRecord {
   readonly traceparent?: string
 }
 
+/** ES2024 string methods (Node 20, Deno), not yet in the TS lib this project targets. */
+type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string }
+
+/**
+ * Lone surrogates (a JSON `"\ud800"` escape decodes to one) become U+FFFD —
+ * what Redis would have stored for them anyway — so every stored string is
+ * valid UTF-8 and the batch's JSON text is accepted by Redis's `cjson`.
+ */
+export const wellFormed = (text: string): string =>
+  (text as WellFormedString).isWellFormed() ? text : (text as WellFormedString).toWellFormed()
+
 /** The stream fields of one event; `traceparent` links the write to the request's trace. */
 export const toFields = (event: LogEvent, traceparent?: string): Fields => {
   const fields: Record<string, string> = {
-    source: event.source,
+    source: wellFormed(event.source),
     level: event.level,
-    message: event.message,
+    message: wellFormed(event.message),
     ts: String(event.ts_unix_ms)
   }
   if (event.metadata !== undefined) fields.metadata = JSON.stringify(event.metadata)

@@ -119,5 +119,10 @@ export const record = {
   sseEventsSent: (n: number) => {
     if (n > 0) metric.sseEvents.unsafeUpdate(n, NO_TAGS)
   },
-  overflowClose: () => metric.overflowCloses.unsafeUpdate(1, NO_TAGS)
+  overflowClose: () => metric.overflowCloses.unsafeUpdate(1, NO_TAGS),
+  /** One collector write: its size (0 = not a new batch), and the events it got accepted. */
+  ingestBatch: (events: number, accepted: number) => {
+    if (events > 0) metric.batchSize.unsafeUpdate(events, NO_TAGS)
+    if (accepted > 0) metric.ingestAccepted.unsafeUpdate(accepted, NO_TAGS)
+  }
 }

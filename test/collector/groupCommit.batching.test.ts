@@ -22,8 +22,10 @@ const instrumented = (delayMs: number) => {
     ...inner,
     run: (script, keys, argv) =>
       Effect.sleep(delayMs).pipe(Effect.zipRight(Effect.suspend(() => {
-        calls.push(Number(argv[1]))
-        return argv.includes("boom")
+        // argv = [maxLen, the batch as JSON: [[name, value, …], …]]
+        const entries = JSON.parse(argv[1]) as Array<Array<string>>
+        calls.push(entries.length)
+        return entries.some((flat) => flat.includes("boom"))
           ? Effect.fail(new StreamUnavailable({ message: "rejected: boom" }))
           : inner.run(script, keys, argv)
       })))

@@ -7,7 +7,8 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { Effect } from "effect"
 import { Broker } from "../../src/broker/Broker.ts"
-import { appendMany, appendManyArgv } from "../../actors/collector/scripts/appendMany.ts"
+import { appendMany, appendManyArgv, encodeEntries } from "../../actors/collector/scripts/appendMany.ts"
+import { toFields } from "../../actors/collector/event.ts"
 import { assertKeyCount } from "../helpers/scripts.ts"
 import { uniqueName } from "../helpers/redis.ts"
 import { BACKENDS, brokerFor, pipelineConfig } from "../distributor/support.ts"
@@ -39,6 +40,26 @@ for (const backend of BACKENDS) {
     assert.equal(stored.at(-2)?.fields, { source: "a", level: "INFO", message: "m298", metadata: '{"k":1}' })
     assert.equal(stored.map((e) => e.id), ids.slice(300 - stored.length))
   })
+
+  test(`stores any text byte-exact through the JSON batch: quotes, newlines, NUL, emoji; a lone surrogate as U+FFFD (${backend})`, async () => {
+    const config = await pipelineConfig(backend)
+    const stream = uniqueName("s")
+    const tricky = ['say "hi"\\n', "line1\nline2\r\ttab", "nul\u0000byte", "emoji 🚀 ünïcödé 漢字", "{\"json\":[1,2]}", ""]
+    const entries = tricky.map((message, i) => toFields({ source: `src ${i}`, level: "INFO", message, ts_unix_ms: 1 }))
+    const lone = toFields({ source: "lone", level: "WARN", message: "bad \ud800 half", ts_unix_ms: 1 })
+    const stored = await Effect.runPromise(Effect.gen(function*() {
+      const broker = yield* Broker
+      yield* broker.run(appendMany, [stream], appendManyArgv([...entries, lone], 0))
+      return yield* broker.latest(stream, 100)
+    }).pipe(Effect.provide(brokerFor(config)), Effect.scoped))
+    assert.equal(stored.map((e) => e.fields.message), [...tricky, "bad \ufffd half"])
+    assert.equal(stored[0].fields, { source: "src 0", level: "INFO", message: tricky[0], ts: "1" })
+  })
 }
+
+test("encodeEntries is JSON of flat name/value arrays, in field order", () => {
+  const json = encodeEntries([{ a: "1", b: "x\"y" }, { c: "" }])
+  assert.equal(JSON.parse(json), [["a", "1", "b", 'x"y'], ["c", ""]])
+})
 
 test.run()

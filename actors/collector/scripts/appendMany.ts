@@ -1,22 +1,37 @@
 /**
  * @module collector/scripts/appendMany — append a whole batch of entries to the
- * log stream in ONE command. A pipeline of N XADDs costs ioredis ~10–20 µs of
- * CPU per command (STACK.md: the client, not Redis, is the wall); one script
- * call carrying every entry's fields costs one command, so the collector's
- * batch throughput is bounded by Redis rather than by the client.
+ * log stream in ONE command carrying ONE argument.
+ *
+ * The client, not Redis, was the wall: ioredis spends CPU per argument (length,
+ * encoding, buffering), and a batch passed as flat name/value pairs was ≈ 11
+ * arguments per event. The batch now travels as a single JSON text — an array
+ * of entries, each a flat `[name, value, …]` array — that the script decodes
+ * with Redis's built-in `cjson` (C) and XADDs entry by entry. Building that
+ * text is one string concatenation per field on the Node side.
+ *
+ * Strings must be well-formed UTF-16 (no lone surrogates): `cjson` refuses an
+ * unpaired `\ud800` escape. `toFields` guarantees it for everything it makes.
  */
 import type { Fields, Script } from "../../../src/broker/Script.ts"
 
-/** Flatten a batch to ARGV: maxLen, count, then per entry its field count and name/value pairs. */
-export const appendManyArgv = (entries: ReadonlyArray<Fields>, maxLen: number): Array<string> => {
-  const argv = [String(maxLen), String(entries.length)]
-  for (const fields of entries) {
-    const names = Object.keys(fields)
-    argv.push(String(names.length))
-    for (const name of names) argv.push(name, fields[name])
+/** The batch as JSON: `[[name, value, name, value, …], …]`, fields in insertion order. */
+export const encodeEntries = (entries: ReadonlyArray<Fields>): string => {
+  let json = "["
+  for (let e = 0; e < entries.length; e++) {
+    const fields = entries[e]
+    json += e === 0 ? "[" : ",["
+    let first = true
+    for (const name in fields) {
+      json += `${first ? "" : ","}${JSON.stringify(name)},${JSON.stringify(fields[name])}`
+      first = false
+    }
+    json += "]"
   }
-  return argv
+  return `${json}]`
 }
+
+/** ARGV: the MAXLEN ~ cap (0 = none), then the batch as `encodeEntries` JSON. */
+export const appendManyArgv = (entries: ReadonlyArray<Fields>, maxLen: number): Array<string> => [String(maxLen), encodeEntries(entries)]
 
 /** Reply: the new ids, in order. */
 export const appendMany: Script = {
@@ -25,33 +40,25 @@ export const appendMany: Script = {
   lua: `
 -- KEYS[1] the log stream (stream)
 -- ARGV[1] MAXLEN ~ cap (0 = no cap)
--- ARGV[2] number of entries
--- ARGV[3…] per entry: its field count n, then n name/value pairs
+-- ARGV[2] the entries, JSON: [[name, value, …], …]
 local rcall = redis.call
-local cap = ARGV[1]
+local entries = cjson.decode(ARGV[2])
+local key, cap = KEYS[1], ARGV[1]
 local ids = {}
-local i = 3
-for e = 1, tonumber(ARGV[2]) do
-  local n = tonumber(ARGV[i])
-  local args = cap ~= "0" and { KEYS[1], "MAXLEN", "~", cap, "*" } or { KEYS[1], "*" }
-  for k = 1, n * 2 do args[#args + 1] = ARGV[i + k] end
-  i = i + n * 2 + 1
-  ids[e] = rcall("XADD", unpack(args))
+if cap ~= "0" then
+  for e = 1, #entries do ids[e] = rcall("XADD", key, "MAXLEN", "~", cap, "*", unpack(entries[e])) end
+else
+  for e = 1, #entries do ids[e] = rcall("XADD", key, "*", unpack(entries[e])) end
 end
 return ids
 `,
   embedded: (store, keys, argv) => {
     const cap = Number(argv[0])
-    const count = Number(argv[1])
-    const ids: Array<string> = []
-    let i = 2
-    for (let e = 0; e < count; e++) {
-      const n = Number(argv[i])
+    const entries = JSON.parse(argv[1]) as Array<Array<string>>
+    return entries.map((flat) => {
       const fields: Record<string, string> = {}
-      for (let k = 0; k < n; k++) fields[argv[i + 1 + 2 * k]] = argv[i + 2 + 2 * k]
-      i += n * 2 + 1
-      ids.push(store.xadd(keys[0], fields, cap > 0 ? cap : undefined))
-    }
-    return ids
+      for (let k = 0; k + 1 < flat.length; k += 2) fields[flat[k]] = flat[k + 1]
+      return store.xadd(keys[0], fields, cap > 0 ? cap : undefined)
+    })
   }
 }

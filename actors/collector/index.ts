@@ -30,10 +30,13 @@ export const CollectorLive = Layer.scopedDiscard(Effect.gen(function*() {
   // Registered before the writer is forked, so it runs after the writer stops: nobody is left waiting.
   yield* Effect.addFinalizer(() => commit.failAll("collector shutting down"))
   registry.actor("collector").gauges.set("mailbox_events", commit.depth)
-  yield* supervise(
-    "collector",
-    "writer",
-    commit.waitForWork.pipe(Effect.zipRight(handleMessage("collector", "writer", "append", commit.writeBatch)))
-  )
+  // Two writers: the second takes a turn only when a full batch is queued behind a write in flight.
+  for (const [fiber, min] of [["writer", 1], ["writer-2", config.ingestBatchMax]] as const) {
+    yield* supervise(
+      "collector",
+      fiber,
+      commit.waitForWork(min).pipe(Effect.zipRight(handleMessage("collector", fiber, "append", commit.writeBatch)))
+    )
+  }
   yield* registerRoutes<never>("collector", (run) => collectorRoutes(run, commit, config, lifecycle, tracer))
 }))

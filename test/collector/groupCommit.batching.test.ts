@@ -18,10 +18,14 @@ const test = suite("collector group commit")
 const instrumented = (delayMs: number) => {
   const inner = makeMemoryBroker()
   const calls: Array<number> = []
+  const inFlight = { now: 0, max: 0 }
   const service: BrokerService = {
     ...inner,
     run: (script, keys, argv) =>
-      Effect.sleep(delayMs).pipe(Effect.zipRight(Effect.suspend(() => {
+      Effect.sync(() => {
+        inFlight.now++
+        inFlight.max = Math.max(inFlight.max, inFlight.now)
+      }).pipe(Effect.zipRight(Effect.sleep(delayMs)), Effect.ensuring(Effect.sync(() => inFlight.now--)), Effect.zipRight(Effect.suspend(() => {
         // argv = [maxLen, the batch as JSON: [[name, value, …], …]]
         const entries = JSON.parse(argv[1]) as Array<Array<string>>
         calls.push(entries.length)
@@ -30,11 +34,11 @@ const instrumented = (delayMs: number) => {
           : inner.run(script, keys, argv)
       })))
   }
-  return { calls, inner, layer: Layer.succeed(Broker, service) }
+  return { calls, inFlight, inner, layer: Layer.succeed(Broker, service) }
 }
 
 const writer = (commit: ReturnType<typeof makeGroupCommit>) =>
-  Effect.forkScoped(Effect.forever(commit.waitForWork.pipe(Effect.zipRight(commit.writeBatch))))
+  Effect.forkScoped(Effect.forever(commit.waitForWork(1).pipe(Effect.zipRight(commit.writeBatch))))
 
 const entry = (source: string, message: string) => ({ source, level: "INFO", message, ts: "1" })
 
@@ -79,6 +83,29 @@ test("a request the broker rejects fails alone; the other requests of its batch 
   assert.equal(outcomes.map((o) => o._tag), ["Right", "Left", "Right", "Right"])
   const stored = await Effect.runPromise(inner.rangeAfter("s", null, 100))
   assert.equal(stored.map((e) => e.fields.source).sort(), ["ok1", "ok2", "ok3"])
+})
+
+test("a second writer adds a write in flight only when a full batch is queued behind the first", async () => {
+  const twoWriters = (commit: ReturnType<typeof makeGroupCommit>) =>
+    Effect.all([1, 4].map((min) => Effect.forkScoped(Effect.forever(commit.waitForWork(min).pipe(Effect.zipRight(commit.writeBatch))))))
+  // Light traffic: one request at a time, so never more than one write in flight.
+  const light = instrumented(5)
+  const commitA = makeGroupCommit({ stream: "s", maxLen: 10_000, batchMax: 4, capacity: 10_000 })
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    yield* twoWriters(commitA)
+    for (let i = 0; i < 10; i++) yield* commitA.submit([entry("a", `${i}`)])
+  })).pipe(Effect.provide(light.layer)))
+  assert.is(light.inFlight.max, 1)
+  // A backlog of 40 requests: both writers write at once, and everything lands once.
+  const heavy = instrumented(5)
+  const commitB = makeGroupCommit({ stream: "s", maxLen: 10_000, batchMax: 4, capacity: 10_000 })
+  await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    yield* twoWriters(commitB)
+    yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => i), (i) => commitB.submit([entry("a", `${i}`)]), { concurrency: "unbounded" })
+  })).pipe(Effect.provide(heavy.layer)))
+  assert.is(heavy.inFlight.max, 2)
+  const stored = await Effect.runPromise(heavy.inner.rangeAfter("s", null, 100))
+  assert.equal(stored.map((e) => e.fields.message).sort(), Array.from({ length: 40 }, (_, i) => `${i}`).sort())
 })
 
 test.run()

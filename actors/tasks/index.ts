@@ -12,8 +12,8 @@ import { AppConfig } from "../../src/config.ts"
 import { InvalidPayload } from "../../src/errors.ts"
 import { decodeInput, json, readText, registerRoutes, type AppEnv } from "../../src/http/routes.ts"
 import { recordView } from "../worker/task.ts"
-import { AddQuery, decodeEnqueueBody, decodeTaskBody, ListQuery } from "./inputs.ts"
-import { deleteRecord, enqueueTask, getRecord, listRecords, queueSummary, retryTask, type StoreContext } from "./store.ts"
+import { AddQuery, decodeEnqueueBody, decodeTaskBodies, ListQuery } from "./inputs.ts"
+import { deleteRecord, enqueueTask, enqueueTasks, getRecord, listRecords, queueSummary, retryTask, type StoreContext } from "./store.ts"
 
 const taskId = (raw: string) =>
   raw.length > 0 && raw.length <= 128
@@ -37,8 +37,12 @@ export const TasksLive = Layer.scopedDiscard(Effect.gen(function*() {
         })))
       .post("/task", (c) =>
         run(c, Effect.gen(function*() {
-          const request = yield* decodeTaskBody(yield* readText(c), config.maxMessageBytes)
-          const { taskId: id } = yield* enqueueTask(ctx, { queue: config.taskQueue, ...request })
+          const { bulk, tasks } = yield* decodeTaskBodies(yield* readText(c), config.maxMessageBytes)
+          if (bulk) {
+            const ids = yield* enqueueTasks(ctx, config.taskQueue, tasks)
+            return c.json({ task_ids: ids, status: "queued", initiated_by: me }, 202)
+          }
+          const { taskId: id } = yield* enqueueTask(ctx, { queue: config.taskQueue, ...tasks[0] })
           return c.json({ task_id: id, status: "queued", initiated_by: me }, 202)
         })))
       .post("/enqueue", (c) =>

@@ -54,35 +54,71 @@ const checkSize = (value: unknown, limit: number, what: string) => {
     : Effect.void
 }
 
-/** Decode a `POST /task` body: seed 001's `{"a","b"}` or `{"type","payload",…}`; the payload is checked by its type's schema. */
-export const decodeTaskBody = (text: string, payloadLimit: number) =>
+/** Most tasks one bulk `POST /task` (a JSON array) may carry. */
+export const TASK_BULK_MAX = 1000
+
+/**
+ * One task object: seed 001's `{"a","b"}` or `{"type","payload",…}`; the payload is checked by its
+ * type's schema. `at` prefixes issue paths (`[3]` inside a bulk array).
+ */
+const decodeTaskObject = (body: unknown, payloadLimit: number, at: ReadonlyArray<PropertyKey>) =>
   Effect.gen(function*() {
-    const body = yield* parseJson(text)
+    const where = at.length === 0 ? "(root)" : at.map(String).join(".")
     if (!isObject(body)) {
-      return yield* new InvalidPayload({ message: "body must be a JSON object", issues: [{ path: "(root)", message: "expected an object" }] })
+      return yield* new InvalidPayload({ message: at.length === 0 ? "body must be a JSON object" : `invalid body: ${where}: a task must be a JSON object`, issues: [{ path: where, message: "expected an object" }] })
     }
     if (!("type" in body)) {
-      const { a, b } = yield* decodeInput(AddPayloadBody, body)
+      const { a, b } = yield* decodeInput(AddPayloadBody, body, "body", at)
       return { type: "add", payload: { a, b }, maxAttempts: undefined, idempotencyKey: undefined } satisfies TaskRequest
     }
-    const general = yield* decodeInput(GeneralTask, body)
+    const general = yield* decodeInput(GeneralTask, body, "body", at)
     const handler = handlerFor(general.type)
     if (handler === undefined) {
       const known = taskHandlers.map((h) => h.type).join(", ")
+      const path = [...at, "type"].map(String).join(".")
       return yield* new InvalidPayload({
-        message: `invalid body: type: unknown task type "${general.type}" (known: ${known})`,
-        issues: [{ path: "type", message: `unknown task type; known: ${known}` }]
+        message: `invalid body: ${path}: unknown task type "${general.type}" (known: ${known})`,
+        issues: [{ path, message: `unknown task type; known: ${known}` }]
       })
     }
-    yield* checkSize(general.payload, payloadLimit, "payload")
+    yield* checkSize(general.payload, payloadLimit, at.length === 0 ? "payload" : `${where}.payload`)
     // Decoded only to validate: the worker decodes again, and stores what was sent.
-    yield* decodeInput(handler.schema, general.payload, "payload", ["payload"])
+    yield* decodeInput(handler.schema, general.payload, "payload", [...at, "payload"])
     return {
       type: general.type,
       payload: general.payload,
       maxAttempts: general.max_attempts,
       idempotencyKey: general.idempotency_key
     } satisfies TaskRequest
+  })
+
+/**
+ * Decode a `POST /task` body: one task object, or a JSON array of up to
+ * `TASK_BULK_MAX` of them (bulk enqueue; no idempotency keys there, since a
+ * bulk request is all-or-nothing). Issues name the item: `[3].payload.a`.
+ */
+export const decodeTaskBodies = (text: string, payloadLimit: number) =>
+  Effect.gen(function*() {
+    const body = yield* parseJson(text)
+    if (!Array.isArray(body)) return { bulk: false as const, tasks: [yield* decodeTaskObject(body, payloadLimit, [])] }
+    if (body.length === 0 || body.length > TASK_BULK_MAX) {
+      return yield* new InvalidPayload({
+        message: `a bulk body holds 1 to ${TASK_BULK_MAX} tasks, got ${body.length}`,
+        issues: [{ path: "(root)", message: `expected 1 to ${TASK_BULK_MAX} tasks` }]
+      })
+    }
+    const tasks: Array<TaskRequest> = []
+    for (let i = 0; i < body.length; i++) {
+      const task = yield* decodeTaskObject(body[i], payloadLimit, [`[${i}]`])
+      if (task.idempotencyKey !== undefined) {
+        return yield* new InvalidPayload({
+          message: `invalid body: [${i}].idempotency_key: not supported in a bulk request (send that task alone)`,
+          issues: [{ path: `[${i}].idempotency_key`, message: "not supported in a bulk request" }]
+        })
+      }
+      tasks.push(task)
+    }
+    return { bulk: true as const, tasks }
   })
 
 const AddPayloadBody = Schema.Struct({ a: Operand, b: Operand })

@@ -11,6 +11,7 @@ import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
 import { encodeEnvelope, envelopeOfRecord, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
+import { encodeRecords } from "../worker/scripts/createMany.ts"
 
 export interface StoreContext {
   readonly broker: BrokerService
@@ -57,26 +58,31 @@ export const enqueueTask = (
 
 /**
  * Queue many tasks of one queue at once (no idempotency keys): every record in
- * one `createMany` call, then every envelope in one LPUSH — two commands for
- * the whole batch. A failure between the two leaves records that say `queued`
- * for items never pushed; they expire with TASK_TTL_S.
+ * one `createMany` call (one JSON argument), then every envelope in one LPUSH —
+ * two commands for the whole batch. If the push fails, the records are removed
+ * again (best effort; otherwise they expire with TASK_TTL_S), so a 503 leaves
+ * no record saying `queued` for a task never queued.
  */
 export const enqueueTasks = (
   ctx: StoreContext,
   queue: string,
-  requests: ReadonlyArray<{ readonly type: string; readonly payload: unknown; readonly maxAttempts?: number }>
+  requests: ReadonlyArray<{ readonly type: string; readonly payload: unknown; readonly maxAttempts?: number | undefined }>
 ) =>
   Effect.gen(function*() {
     const { broker, config, keys: k } = ctx
     if (requests.length === 0) return []
     const now = Date.now()
-    const envelopes = requests.map((r): Envelope => ({ id: newTaskId(), type: r.type, payload: r.payload ?? null, created_at: now }))
-    const records = envelopes.map((envelope, i) =>
-      flat(newRecordFields(envelope, { queue, maxAttempts: requests[i].maxAttempts ?? config.taskMaxAttempts, initiatedBy: config.instanceId })))
-    const argv = [String(config.taskTtlS * 1000), String(now), String(envelopes.length), String(records[0].length)]
-    envelopes.forEach((envelope, i) => argv.push(k.task(envelope.id), envelope.id, ...records[i]))
-    yield* broker.run(createMany, [k.taskIndex()], argv)
-    yield* broker.push(k.queue(queue), envelopes.map(encodeEnvelope))
+    // The request's trace travels with every task of the batch, as with a single /task.
+    const traceparent = yield* currentTraceparent
+    const envelopes = requests.map((r): Envelope => ({ id: newTaskId(), type: r.type, payload: r.payload ?? null, created_at: now, traceparent }))
+    const records = envelopes.map((envelope, i) => ({
+      id: envelope.id,
+      fields: newRecordFields(envelope, { queue, maxAttempts: requests[i].maxAttempts ?? config.taskMaxAttempts, initiatedBy: config.instanceId })
+    }))
+    yield* broker.run(createMany, [k.taskIndex()], [String(config.taskTtlS * 1000), String(now), k.task(""), encodeRecords(records)])
+    yield* broker.push(k.queue(queue), envelopes.map(encodeEnvelope)).pipe(
+      Effect.tapError(() => broker.delete(envelopes.map((e) => k.task(e.id))).pipe(Effect.ignore))
+    )
     return envelopes.map((e) => e.id)
   })
 

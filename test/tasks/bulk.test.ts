@@ -1,0 +1,43 @@
+/**
+ * @module test/tasks/bulk — `POST /task` with a JSON array queues every task in
+ * two broker commands (records in one `createMany` call, envelopes in one LPUSH)
+ * and the worker runs each one, on the embedded broker and on Redis.
+ */
+import { suite } from "uvu"
+import * as assert from "uvu/assert"
+import { Effect } from "effect"
+import { BACKENDS, configFor, withTasks } from "./support.ts"
+
+const test = suite("tasks bulk enqueue")
+
+for (const backend of BACKENDS) {
+  test(`a bulk POST /task queues 300 tasks with their own ids and records, and a worker runs all of them (${backend})`, async () =>
+    withTasks(await configFor(backend, { instanceId: "A", workerConcurrency: 16 }), async ({ call, waitFor, broker, config }) => {
+      const bodies = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? { a: i, b: 1 } : { type: "add", payload: { a: i, b: 2 }, max_attempts: 2 }))
+      const res = await call("POST", "/task", bodies)
+      assert.is(res.status, 202, JSON.stringify(res.body))
+      const ids: Array<string> = res.body.task_ids
+      assert.is(ids.length, 300)
+      assert.is(new Set(ids).size, 300, "every task has its own id")
+      assert.equal({ status: res.body.status, initiated_by: res.body.initiated_by }, { status: "queued", initiated_by: "A" })
+      // Every task runs once, with its own operands, and its record says who queued and who ran it.
+      for (const i of [0, 1, 2, 150, 298, 299]) {
+        const view = await waitFor(ids[i], (v) => v.status === "succeeded")
+        assert.is(view.result, i % 3 === 0 ? i + 1 : i + 2, `task ${i}`)
+        assert.is(view.initiated_by, "A")
+        assert.is(view.max_attempts, i % 3 === 0 ? config.taskMaxAttempts : 2)
+      }
+      const deadline = Date.now() + 15_000
+      let succeeded = 0
+      while (Date.now() < deadline) {
+        const statuses = await Promise.all(ids.map(async (id) => (await call("GET", `/tasks/${id}/status`)).body.status))
+        succeeded = statuses.filter((s) => s === "succeeded").length
+        if (succeeded === 300) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      assert.is(succeeded, 300)
+      assert.is(await Effect.runPromise(broker.listLength(config.taskQueue)), 0, "nothing left queued")
+    }))
+}
+
+test.run()

@@ -92,11 +92,14 @@ export const fetchOnce = (
     slots.inFlight -= items.length - started.length
     if (started.length === 0) return
     // Wake the fetch loop only when it can act: the first free slot, or enough for a batch.
-    const release = Effect.suspend(() => {
-      slots.inFlight--
-      return slots.inFlight === config.workerConcurrency - 1 || slots.inFlight <= enough ? Queue.offer(slots.freed, undefined) : Effect.void
-    })
-    yield* FiberSet.run(fibers, runBatch(ctx, queue, started, completer, fiber, release))
+    const releaseMany = (n: number) =>
+      Effect.suspend(() => {
+        const before = slots.inFlight
+        slots.inFlight -= n
+        const firstFree = before >= config.workerConcurrency && slots.inFlight < config.workerConcurrency
+        return firstFree || slots.inFlight <= enough ? Queue.offer(slots.freed, undefined) : Effect.void
+      })
+    yield* FiberSet.run(fibers, runBatch(ctx, queue, started, completer, fiber, releaseMany))
   })
 
 /** Refresh this worker's heartbeat. */

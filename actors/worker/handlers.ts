@@ -2,7 +2,9 @@
  * @module worker/handlers — the typed registry of task types. Each handler
  * names its type, the Schema its payload must decode with (checked at the HTTP
  * edge by `POST /task` and again by the worker for items that arrive raw), and
- * what it runs. To add a type, write `defineHandler(...)` and add it to
+ * what it runs. To add a type, write `defineHandler(...)` (an Effect: I/O,
+ * waiting, retries) or `definePureHandler(...)` (a plain computation, which the
+ * worker runs inline in its batch without a fiber per task) and add it to
  * `taskHandlers` below — one line.
  */
 import { Effect, Schema } from "effect"
@@ -33,6 +35,11 @@ export interface TaskHandler<A = unknown, I = unknown> {
   readonly run: (payload: A, context: TaskContext) => Effect.Effect<unknown, unknown, HandlerRequirements>
   /** It waits for a person (e.g. `ask`): however long it runs, the worker is not stuck. */
   readonly waitsForPerson?: boolean
+  /**
+   * Set for pure handlers: the same computation as `run`, as a plain function (a throw is a
+   * failed attempt). The worker calls it inline for a leased batch — no fiber per task.
+   */
+  readonly compute?: (payload: A, context: TaskContext) => unknown
 }
 
 /** Define a handler with its payload type inferred from `schema`. */
@@ -41,6 +48,18 @@ export const defineHandler = <A, I>(
   schema: Schema.Schema<A, I>,
   run: (payload: A, context: TaskContext) => Effect.Effect<unknown, unknown, HandlerRequirements>
 ): TaskHandler => ({ type, schema: schema as unknown as Schema.Schema<unknown, unknown>, run: run as TaskHandler["run"] })
+
+/** Define a pure handler: no I/O, no waiting, so it can run inline; `run` is the same computation as an Effect. */
+export const definePureHandler = <A, I>(
+  type: string,
+  schema: Schema.Schema<A, I>,
+  compute: (payload: A, context: TaskContext) => unknown
+): TaskHandler => ({
+  type,
+  schema: schema as unknown as Schema.Schema<unknown, unknown>,
+  run: ((payload: A, context: TaskContext) => Effect.try({ try: () => compute(payload, context), catch: (e) => e })) as TaskHandler["run"],
+  compute: compute as TaskHandler["compute"]
+})
 
 /** Largest magnitude accepted for `add` operands: beyond it doubles lose integer precision. */
 export const MAX_OPERAND = Number.MAX_SAFE_INTEGER
@@ -53,7 +72,7 @@ export const Operand = Schema.Number.pipe(
 
 /** `add` — seed 001's calculation. */
 export const AddPayload = Schema.Struct({ a: Operand, b: Operand })
-const add = defineHandler("add", AddPayload, ({ a, b }) => Effect.succeed(a + b))
+const add = definePureHandler("add", AddPayload, ({ a, b }) => a + b)
 
 /** `message` — seed 004: one line per message in OUTPUT_PATH. */
 export const MessagePayload = Schema.Struct({ message: Schema.String.pipe(Schema.minLength(1, { message: () => "must not be empty" })) })

@@ -9,15 +9,15 @@
  * The record is always written before the item moves, so a crash in between
  * leaves the item where recovery finds it and `startMany` skips finished tasks.
  */
-import { Cause, Effect, Exit, Fiber, Option, ParseResult, Schedule, Schema } from "effect"
+import { Cause, Effect, Either, Exit, Fiber, Option, ParseResult, Schedule, Schema } from "effect"
 import { ActorRegistry } from "../../src/actor/registry.ts"
 import { handleMessage } from "../../src/actor/supervise.ts"
 import type { BrokerService } from "../../src/broker/Broker.ts"
 import { hashTagOf, type Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
 import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
-import { Metrics } from "../../src/telemetry/metrics.ts"
-import { withSampledTrace } from "../../src/telemetry/traceparent.ts"
+import { Metrics, record } from "../../src/telemetry/metrics.ts"
+import { externalParent, withSampledTrace } from "../../src/telemetry/traceparent.ts"
 import type { Completer } from "./completer.ts"
 import { handlerFor, type HandlerRequirements, type TaskHandler } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
@@ -103,34 +103,37 @@ export const startBatch = (ctx: LeaseContext, queue: string, raws: ReadonlyArray
     return started
   })
 
-const decoders = new WeakMap<TaskHandler, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
-/** Built once per handler: making a decoder costs more than most decodes. */
+const decoders = new WeakMap<TaskHandler, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+/** Built once per handler: making a decoder costs more than most decodes. Sync: handler schemas never need I/O. */
 const decoderFor = (handler: TaskHandler) => {
   let decode = decoders.get(handler)
   if (decode === undefined) {
-    decode = Schema.decodeUnknown(handler.schema, { errors: "all" })
+    decode = Schema.decodeUnknownEither(handler.schema, { errors: "all" })
     decoders.set(handler, decode)
   }
   return decode
 }
 
-/** Decode the payload with the type's schema and run it; unknown types and bad payloads are permanent failures. */
-const runHandler = (item: Started, queue: string, config: AppConfigShape) => {
+/** The payload decoded with its type's schema; an unknown type or a bad payload is a permanent failure. */
+const decodePayload = (item: Started): Either.Either<{ handler: TaskHandler; payload: unknown }, PermanentFailure> => {
   const { envelope } = item
   const handler = handlerFor(envelope.type)
-  if (handler === undefined) {
-    return Effect.fail(new PermanentFailure({ message: `unknown task type "${envelope.type}"` }))
-  }
-  return decoderFor(handler)(envelope.payload).pipe(
-    Effect.mapError((error) => {
-      const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.join(".") || "payload"}: ${i.message}`)
-      return new PermanentFailure({ message: `invalid ${envelope.type} payload: ${issues.join("; ")}` })
-    }),
-    Effect.flatMap((payload) =>
-      handler.run(payload, { taskId: envelope.id, attempt: item.attempt, maxAttempts: item.maxAttempts, queue, config })
-    )
-  )
+  if (handler === undefined) return Either.left(new PermanentFailure({ message: `unknown task type "${envelope.type}"` }))
+  const payload = decoderFor(handler)(envelope.payload)
+  if (Either.isRight(payload)) return Either.right({ handler, payload: payload.right })
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(payload.left).map((i) => `${i.path.join(".") || "payload"}: ${i.message}`)
+  return Either.left(new PermanentFailure({ message: `invalid ${envelope.type} payload: ${issues.join("; ")}` }))
 }
+
+const taskContext = (item: Started, queue: string, config: AppConfigShape) =>
+  ({ taskId: item.envelope.id, attempt: item.attempt, maxAttempts: item.maxAttempts, queue, config })
+
+/** Decode the payload and run the handler's Effect. */
+const runHandler = (item: Started, queue: string, config: AppConfigShape) =>
+  Either.match(decodePayload(item), {
+    onLeft: (failure) => Effect.fail(failure),
+    onRight: ({ handler, payload }) => handler.run(payload, taskContext(item, queue, config))
+  })
 
 /** Settle writes are retried briefly: a failure would strand the item on our processing list until we stop. */
 const settleRetry = Schedule.exponential("100 millis", 2).pipe(Schedule.intersect(Schedule.recurs(6)))
@@ -176,7 +179,10 @@ const settleFailure = (ctx: LeaseContext, queue: string, item: Started, cause: C
   )
 }
 
-/** One attempt, settled by its exit. Never fails; Redis trouble while settling is logged. `failed` is told about failures. */
+/**
+ * One attempt, settled by its exit. Never fails; Redis trouble while settling is logged. `failed` is told about failures.
+ * The success path is one synchronous step (hand to the completer, count it): it runs once per task.
+ */
 const attemptOne = (ctx: LeaseContext, queue: string, item: Started, completer: Completer, failed: Effect.Effect<void>) =>
   Effect.suspend(() => {
     const startedAt = Date.now()
@@ -185,26 +191,71 @@ const attemptOne = (ctx: LeaseContext, queue: string, item: Started, completer: 
     return withSampledTrace("worker.attempt", item.envelope, attributes, runHandler(item, queue, ctx.config)).pipe(
       // onExit's finalizer is uninterruptible: a success already computed is recorded even during shutdown.
       Effect.onExit((exit) =>
-        (Exit.isSuccess(exit)
-          ? completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) }).pipe(
-            Effect.zipRight(Metrics.task(queue, "succeeded"))
-          )
-          : settleFailure(ctx, queue, item, exit.cause).pipe(
-            Effect.retry(settleRetry),
-            Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message })),
-            Effect.zipRight(Cause.isInterruptedOnly(exit.cause) ? Effect.void : failed)
-          )).pipe(Effect.zipRight(Metrics.taskDuration(
-            queue,
-            Exit.isSuccess(exit) ? "succeeded" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failed",
-            (Date.now() - startedAt) / 1000
-          )))
+        Exit.isSuccess(exit)
+          ? Effect.sync(() => {
+            completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) })
+            record.taskSucceeded(queue, (Date.now() - startedAt) / 1000)
+          })
+          : settleAttempt(ctx, queue, item, exit.cause, failed, startedAt)
       )
     )
   })
 
+/** Settle a failed or interrupted attempt (retried briefly; logged if Redis stays away) and count it. */
+const settleAttempt = (ctx: LeaseContext, queue: string, item: Started, cause: Cause.Cause<unknown>, failed: Effect.Effect<void>, startedAt: number) =>
+  settleFailure(ctx, queue, item, cause).pipe(
+    Effect.retry(settleRetry),
+    Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message })),
+    Effect.zipRight(Cause.isInterruptedOnly(cause) ? Effect.void : failed),
+    Effect.zipRight(Metrics.taskDuration(queue, Cause.isInterruptedOnly(cause) ? "interrupted" : "failed", (Date.now() - startedAt) / 1000))
+  )
+
+/** Whether `item` can run inline: a pure handler, and no sampled trace to continue (that needs its span). */
+const runsInline = (item: Started): boolean =>
+  handlerFor(item.envelope.type)?.compute !== undefined && externalParent(item.envelope.traceparent)?.sampled !== true
+
 /**
- * Run a started batch, each attempt in its own fiber (a slow task never holds
- * up the others; `release` runs as each one ends). Observability: one attempt
+ * Run pure-handler items one after another in the calling fiber: decode,
+ * compute, hand successes to the completer — plain code, no fiber or Effect
+ * step per task. Failures (a throw, a bad payload) settle exactly as in a
+ * fiber. Their slots are released together at the end.
+ */
+const runInline = (
+  ctx: LeaseContext,
+  queue: string,
+  items: ReadonlyArray<Started>,
+  completer: Completer,
+  failed: Effect.Effect<void>,
+  releaseMany: (n: number) => Effect.Effect<void>
+) =>
+  Effect.suspend(() => {
+    const failures: Array<{ readonly item: Started; readonly error: unknown; readonly startedAt: number }> = []
+    for (const item of items) {
+      const startedAt = Date.now()
+      const decoded = decodePayload(item)
+      if (Either.isLeft(decoded)) {
+        failures.push({ item, error: decoded.left, startedAt })
+        continue
+      }
+      let value: unknown
+      try {
+        value = decoded.right.handler.compute!(decoded.right.payload, taskContext(item, queue, ctx.config))
+      } catch (error) {
+        failures.push({ item, error, startedAt })
+        continue
+      }
+      completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(value) })
+      record.taskSucceeded(queue, (Date.now() - startedAt) / 1000)
+    }
+    return Effect.forEach(failures, (f) => settleAttempt(ctx, queue, f.item, Cause.fail(f.error), failed, f.startedAt), { discard: true }).pipe(
+      Effect.ensuring(releaseMany(items.length))
+    )
+  })
+
+/**
+ * Run a started batch: pure-handler items inline, the others each in its own
+ * fiber (a slow task never holds up the others; `releaseMany(1)` runs as each
+ * one ends). Observability: one attempt
  * alone runs in its own `handleMessage` span; a batch runs in one
  * `handleMessage` span counted as `items.length` messages, with failed attempts
  * moved from handled to failed — a span per task would cost more CPU than the
@@ -216,7 +267,7 @@ export const runBatch = (
   items: ReadonlyArray<Started>,
   completer: Completer,
   fiber: string,
-  release: Effect.Effect<void>
+  releaseMany: (n: number) => Effect.Effect<void>
 ): Effect.Effect<void, never, HandlerRequirements | ActorRegistry> =>
   Effect.flatMap(ActorRegistry, (registry) => {
     const waitsForPerson = { waitsForPerson: items.some((i) => handlerFor(i.envelope.type)?.waitsForPerson === true) }
@@ -227,7 +278,7 @@ export const runBatch = (
         type: item.envelope.type,
         queue,
         attempt: item.attempt
-      }, 1, waitsForPerson).pipe(Effect.ignore, Effect.ensuring(release))
+      }, 1, waitsForPerson).pipe(Effect.ignore, Effect.ensuring(releaseMany(1)))
     }
     const status = registry.actor("worker")
     const failed = Effect.sync(() => {
@@ -238,11 +289,17 @@ export const runBatch = (
       "worker",
       fiber,
       "task",
-      // One fork per attempt, then await them all (measured ≈ 3× cheaper than forEach "unbounded");
-      // if the batch is interrupted (shutdown), every attempt is interrupted and awaited, so each hands back.
+      // Effect handlers: one fork per attempt, then await them all (measured ≈ 3× cheaper than forEach
+      // "unbounded"); if the batch is interrupted (shutdown), every attempt is interrupted and awaited, so
+      // each hands back. Pure handlers run inline meanwhile (no fiber per task: bench/tasks.ts).
       Effect.flatMap(
-        Effect.forEach(items, (item) => Effect.fork(attemptOne(ctx, queue, item, completer, failed).pipe(Effect.ignore, Effect.ensuring(release)))),
-        (fibers) => Effect.onInterrupt(Fiber.awaitAll(fibers), () => Fiber.interruptAll(fibers))
+        Effect.forEach(items.filter((item) => !runsInline(item)), (item) =>
+          Effect.fork(attemptOne(ctx, queue, item, completer, failed).pipe(Effect.ignore, Effect.ensuring(releaseMany(1))))),
+        (fibers) =>
+          Effect.onInterrupt(
+            Effect.zipRight(runInline(ctx, queue, items.filter(runsInline), completer, failed, releaseMany), Fiber.awaitAll(fibers)),
+            () => Fiber.interruptAll(fibers)
+          )
       ),
       { queue, tasks: items.length },
       items.length,

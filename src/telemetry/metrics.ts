@@ -120,6 +120,11 @@ export const record = {
     if (n > 0) metric.sseEvents.unsafeUpdate(n, NO_TAGS)
   },
   overflowClose: () => metric.overflowCloses.unsafeUpdate(1, NO_TAGS),
+  /** A task attempt that succeeded: `fluxgate_tasks_total{status=succeeded}` and its duration. */
+  taskSucceeded: (queue: string, seconds: number) => {
+    metric.tasks.unsafeUpdate(1, tags("queue", queue, "status", "succeeded"))
+    metric.taskDuration.unsafeUpdate(seconds, tags("queue", queue, "outcome", "succeeded"))
+  },
   /** One collector write: its size (0 = not a new batch), and the events it got accepted. */
   ingestBatch: (events: number, accepted: number) => {
     if (events > 0) metric.batchSize.unsafeUpdate(events, NO_TAGS)

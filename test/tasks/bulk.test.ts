@@ -38,6 +38,29 @@ for (const backend of BACKENDS) {
       assert.is(succeeded, 300)
       assert.is(await Effect.runPromise(broker.listLength(config.taskQueue)), 0, "nothing left queued")
     }))
+
+  test(`a leased batch of pure tasks runs inline: good ones succeed with their results, bad payloads go dead naming the problem (${backend})`, async () =>
+    withTasks(await configFor(backend, { instanceId: "W", workerConcurrency: 32, taskMaxAttempts: 1 }), async ({ call, broker, keys, config }) => {
+      // Raw items, pushed before anything is listening so the worker leases them as one batch.
+      const raws = Array.from({ length: 40 }, (_, i) =>
+        JSON.stringify({ type: "add", payload: i % 8 === 0 ? { a: i, b: "not a number" } : i % 8 === 1 ? { a: 1e308, b: 1e308 } : { a: i, b: 100 } }))
+      await Effect.runPromise(broker.push(keys.queue(config.taskQueue), raws))
+      const deadline = Date.now() + 15_000
+      let tasks: Array<{ status: string; result?: unknown; error?: string; payload?: unknown }> = []
+      while (Date.now() < deadline) {
+        tasks = (await call("GET", "/tasks?limit=100")).body.tasks
+        if (tasks.length === 40 && tasks.every((t) => t.status === "succeeded" || t.status === "failed")) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const failed = tasks.filter((t) => t.status === "failed")
+      const succeeded = tasks.filter((t) => t.status === "succeeded")
+      assert.is(failed.length, 10, JSON.stringify(tasks.map((t) => t.status)))
+      assert.is(succeeded.length, 30)
+      // Every failure names its problem; the successes carry a + b.
+      assert.ok(failed.every((t) => /invalid add payload/.test(String(t.error))), JSON.stringify(failed.map((t) => t.error)))
+      assert.equal(succeeded.map((t) => t.result).sort(), Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 8 > 1).map((i) => i + 100).sort())
+      assert.is(await Effect.runPromise(broker.listLength(keys.dead(config.taskQueue))), 10)
+    }))
 }
 
 test.run()

@@ -134,6 +134,7 @@ const fields = {
   pendingIdleMs: int("PENDING_IDLE_MS", 30_000, "pending entries idle this long are reclaimed", 10),
   batchCount: int("BATCH_COUNT", 100, "entries per group read", 1, 10_000),
   blockMs: int("BLOCK_MS", 5_000, "how long a group read blocks (ms)", 1, 60_000),
+  sinkLingerMs: int("SINK_LINGER_MS", 100, "after a group read that was not full, the sinks wait this long (ms) before reading again, so they work in batches instead of waking for every write and competing with the live tail (0 = read at once)", 0, 10_000),
   maxDeliveries: int("MAX_DELIVERIES", 5, "deliveries before an entry goes to <stream>:dead", 1),
   subscriberQueueLen: int("SUBSCRIBER_QUEUE_LEN", 1024, "bounded per-subscriber queue (events)", 1),
   heartbeatMs: int("HEARTBEAT_MS", 15_000, "SSE heartbeat comment interval", 100),

@@ -112,12 +112,16 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   yield* supervise("distributor", "consumer", Effect.gen(function*() {
     const entries = yield* handleMessage("distributor", "consumer", "read", consumeOnce(sinkOptions, sinkState), {}, 0)
     if (entries.length > 0) {
-      // The batch span links every entry's trace; each sampled entry also gets a sink span in its own trace.
+      // The batch span links every entry's trace; each sampled trace also gets a sink span of its own.
       const traced = linkStoredTraces(entries.map((e) => e.fields)).pipe(
         Effect.zipRight(continueStoredTraces("distributor.sink", entries, { instance_id: config.instanceId }, sinkAndAck(sinkOptions, entries)))
       )
       yield* handleMessage("distributor", "consumer", "sink", traced, { entries: entries.length }, entries.length)
     }
+    // The sinks are durable, not live: after a partial batch, linger so the next read takes many
+    // writes at once. Reading after every write woke this process once per ingest request, on the
+    // same event loop (and CPU) the live tail needs for SSE latency. A full batch reads on at once.
+    if (entries.length > 0 && entries.length < config.batchCount && config.sinkLingerMs > 0) yield* Effect.sleep(config.sinkLingerMs)
   }))
   // Jittered, so replicas do not sweep in step; often enough that an idle entry waits at most ~1.5 × PENDING_IDLE_MS.
   const sweepEvery = Math.max(20, Math.floor(config.pendingIdleMs / 2))

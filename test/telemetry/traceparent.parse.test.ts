@@ -6,6 +6,7 @@ import { Effect, Option } from "effect"
 import { test } from "uvu"
 import * as assert from "uvu/assert"
 import { formatTraceparent, parseTraceparent, withSampledTrace, withStoredTrace } from "../../src/telemetry/traceparent.ts"
+import { continueStoredTraces } from "../../src/telemetry/continue.ts"
 import { makeAdmission, makeLocalSampler, makeRecordingTracer, plainTracer } from "../../src/telemetry/tracer.ts"
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -45,6 +46,26 @@ test("withSampledTrace opens a child span of a sampled stored trace and nothing 
   assert.is(sampled?.attributes.get("task_id"), "t1")
   assert.is(await Effect.runPromise(withSampledTrace("worker.task", { traceparent: `00-${T}-${S}-00` }, {}, inner)), undefined)
   assert.is(await Effect.runPromise(withSampledTrace("worker.task", {}, {}, inner)), undefined)
+})
+
+test("a batch records one span per sampled stored trace, covering all of that trace's entries", async () => {
+  const ended: Array<{ name: string; traceId: string; parent: string; attributes: Map<string, unknown> }> = []
+  const tracer = makeRecordingTracer(plainTracer, (span) => {
+    ended.push({ name: span.name, traceId: span.traceId, parent: Option.getOrThrow(span.parent).spanId, attributes: new Map(span.attributes) })
+  }, () => true)
+  const T2 = "5bf92f3577b34da6a3ce929d0e0e4736"
+  const entries = [
+    { id: "1-0", fields: { traceparent: `00-${T}-${S}-01` } },
+    { id: "1-1", fields: { traceparent: `00-${T2}-${S}-01` } },
+    { id: "1-2", fields: { traceparent: `00-${T}-${S}-01` } },
+    { id: "1-3", fields: { traceparent: `00-${T}-${S}-00` } },
+    { id: "1-4", fields: {} }
+  ]
+  const result = await Effect.runPromise(Effect.withTracer(continueStoredTraces("distributor.sink", entries, { who: "me" }, Effect.succeed(42)), tracer))
+  assert.is(result, 42)
+  assert.equal(ended.map((e) => [e.name, e.traceId, e.parent]), [["distributor.sink", T, S], ["distributor.sink", T2, S]])
+  assert.equal([...ended[0].attributes], [["who", "me"], ["stream_id", "1-0"], ["entries", 2], ["last_stream_id", "1-2"]])
+  assert.equal([...ended[1].attributes], [["who", "me"], ["stream_id", "1-1"], ["entries", 1]])
 })
 
 test("the trace-index admission allows at most its rate of new traces per second", () => {

@@ -10,10 +10,11 @@
  *   serve anything else. Each call races a watchdog; a connection whose call
  *   was interrupted, timed out or failed is disconnected and never reused.
  */
-import { Duration, Effect, Exit, Option, Pool, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
+import { makeBlockingPool } from "./blockingPool.ts"
 import { makeAttempt, unavailable, type Attempt } from "./failure.ts"
 
 /** A standalone connection or a cluster client; every command goes through `call`, which both route. */
@@ -124,6 +125,34 @@ const open = (role: Role, settings: ConnectionSettings): Effect.Effect<Client, S
   })
 }
 
+/**
+ * Open a blocking connection as a plain promise (the blocking pool is plain
+ * code): same options and error reporting as `open`, closed by the pool.
+ */
+const connectBlocking = async (settings: ConnectionSettings): Promise<Client> => {
+  let lastError: unknown = undefined
+  const client = create("blocking", settings)
+  client.on("error", (error: unknown) => {
+    lastError = error
+  })
+  if (client instanceof Cluster) client.on("node error", (error: unknown) => (lastError = error))
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${settings.connectTimeoutMs} ms`)), settings.connectTimeoutMs + 500)
+      })
+    ])
+    return client
+  } catch (cause) {
+    client.disconnect()
+    throw lastError ?? cause
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** The broker's connections plus the helpers every operation file uses. */
 export interface Connections {
   /** `redis://host:port[/db]` without credentials, for messages. */
@@ -157,35 +186,14 @@ export const makeConnections = (settings: ConnectionSettings): Effect.Effect<Con
     const address = describeAddress(settings.address)
     const attempt = makeAttempt(address)
     const command = yield* open("command", settings)
-    const pool = yield* Pool.makeWithTTL({
-      acquire: open("blocking", settings),
-      min: 0,
+    const pool = makeBlockingPool<Client>({
+      address,
       max: settings.blockingConnections,
-      timeToLive: "30 seconds"
+      watchdogMarginMs: settings.watchdogMarginMs,
+      connect: () => connectBlocking(settings)
     })
-    const blocking = <A>(
-      operation: string,
-      blockMs: number,
-      run: (client: Client) => Promise<A>,
-      whenBusy: Effect.Effect<A, StreamUnavailable>
-    ) =>
-      Effect.scoped(Effect.gen(function*() {
-        const acquired = yield* Effect.timeoutOption(Pool.get(pool), Duration.millis(blockMs))
-        if (Option.isNone(acquired)) return yield* whenBusy
-        const client = acquired.value
-        const watchdogMs = blockMs + settings.watchdogMarginMs
-        return yield* attempt(operation, () => run(client)).pipe(
-          Effect.timeoutFail({
-            duration: Duration.millis(watchdogMs),
-            onTimeout: () => unavailable(address, operation, `no reply within ${watchdogMs} ms (watchdog)`)
-          }),
-          Effect.onExit((exit) =>
-            Exit.isSuccess(exit)
-              ? Effect.void
-              : Effect.sync(() => client.disconnect()).pipe(Effect.zipRight(Pool.invalidate(pool, client)))
-          )
-        )
-      }))
+    yield* Effect.addFinalizer(() => Effect.sync(pool.close))
+    const blocking = pool.blocking
     return {
       address,
       mode: settings.clusterNodes && settings.clusterNodes.length > 0 ? "cluster" : "standalone",

@@ -8,13 +8,15 @@
  * - single-event POST /ingest req/s ÷ bare Hono POST req/s (target ≥ 0.8);
  * - NDJSON batches (1,000 events per request) events/s ÷ `redis-benchmark -P 64
  *   XADD MAXLEN ~` ops/s on the same Redis, the pipelined-XADD ceiling (target ≥ 0.5);
- * - ingest → SSE latency, p50/p99, at a fixed 5,000 events/s (target p99 < 10 ms).
+ * - ingest → SSE latency, p50/p99, at a fixed 5,000 events/s (target p99 < 10 ms),
+ *   after a warm-up second, next to the floor this box sets: the bare Hono POST
+ *   round trip at the same request rate (one HTTP hop; the pipeline has three).
  * Each throughput phase also reports server CPU per request/event (from
  * /proc/<pid>/stat): on a shared, loaded box wall-clock rates swing, CPU cost
  * per unit does not. Bounded: every phase has a fixed duration, the whole run
  * stays under a minute.
  *
- *   node --import tsx bench/ingest.ts [seconds-per-phase=3]
+ *   node --import tsx bench/ingest.ts [seconds-per-phase=3] [phases=single,ndjson,latency]
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -24,6 +26,9 @@ import { promisify } from "node:util"
 import { freePort, startRedis } from "../test/helpers/redis.ts"
 
 const PHASE_S = Number(process.argv[2] ?? 3)
+const PHASES = new Set((process.argv[3] ?? "single,ndjson,latency").split(","))
+/** Latency samples sent in the first second are not counted: JIT and connection warm-up. */
+const LATENCY_WARMUP_MS = 1000
 const CONCURRENCY = 32
 const BATCH = 1000
 const LATENCY_RATE = 5000
@@ -121,18 +126,27 @@ async function redisBenchmark(port: number): Promise<number> {
   return Number(line.split(",")[1]?.replace(/"/g, ""))
 }
 
-/** Post events at `rate`/s for `seconds` and time each one until it arrives over SSE. */
-async function latency(collector: Server, distributor: Server, seconds: number) {
+const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+
+/**
+ * Post events at LATENCY_RATE/s for `seconds` (after a warm-up second), as one
+ * small NDJSON request every ~5 ms, and time each event until it arrives over
+ * SSE from `distributor`; also time each request's own round trip. Without a
+ * distributor only the round trips are measured (the floor, against bare Hono).
+ */
+async function latency(collector: Server, distributor: Server | null, seconds: number) {
   const sent = new Map<number, number>()
   const samples: Array<number> = []
+  const roundTrips: Array<number> = []
   let buffer = ""
-  const sse = await new Promise<IncomingMessage>((done, fail) => {
+  let measureFrom = Number.POSITIVE_INFINITY
+  const sse = distributor === null ? null : await new Promise<IncomingMessage>((done, fail) => {
     const req = request(`${distributor.url}/subscribe?source=latency`, { headers: { accept: "text/event-stream" } }, done)
     req.on("error", fail)
     req.end()
   })
-  sse.setEncoding("utf8")
-  sse.on("data", (chunk: string) => {
+  sse?.setEncoding("utf8")
+  sse?.on("data", (chunk: string) => {
     const now = performance.now()
     buffer += chunk
     let cut: number
@@ -142,15 +156,18 @@ async function latency(collector: Server, distributor: Server, seconds: number) 
       const m = /"message":"lat (\d+)"/.exec(block)
       if (m) {
         const at = sent.get(Number(m[1]))
-        if (at !== undefined) samples.push(now - at)
+        if (at !== undefined && at >= measureFrom) samples.push(now - at)
       }
     }
   })
   await new Promise((r) => setTimeout(r, 300))
   const t0 = performance.now()
+  measureFrom = t0 + LATENCY_WARMUP_MS
+  const totalMs = LATENCY_WARMUP_MS + seconds * 1000
   let seq = 0
+  let measured = 0
   const inflight: Array<Promise<number>> = []
-  while (performance.now() - t0 < seconds * 1000) {
+  while (performance.now() - t0 < totalMs) {
     // Events owed by now at the fixed rate, sent as one small NDJSON request.
     const owed = Math.floor(((performance.now() - t0) / 1000) * LATENCY_RATE) - seq
     if (owed > 0) {
@@ -160,7 +177,11 @@ async function latency(collector: Server, distributor: Server, seconds: number) 
         sent.set(seq, at)
         lines.push(JSON.stringify({ source: "latency", level: "INFO", message: `lat ${seq++}` }))
       }
-      inflight.push(post(collector.url, lines.join("\n"), "application/x-ndjson"))
+      if (at >= measureFrom) measured += owed
+      inflight.push(post(collector.url, lines.join("\n"), "application/x-ndjson").then((status) => {
+        if (at >= measureFrom) roundTrips.push(performance.now() - at)
+        return status
+      }))
     }
     // Every ~5 ms, what is owed goes as one request (~25 events): the rate is fixed in events, and the
     // HTTP request rate stays modest so the figure is ingest → stream → SSE, not HTTP queueing.
@@ -168,11 +189,19 @@ async function latency(collector: Server, distributor: Server, seconds: number) 
   }
   await Promise.all(inflight)
   const deadline = performance.now() + 3000
-  while (samples.length < seq && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-  sse.destroy()
+  while (sse !== null && samples.length < measured && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  sse?.destroy()
   samples.sort((a, b) => a - b)
-  const pct = (p: number) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? NaN
-  return { sent: seq, received: samples.length, p50: pct(50), p99: pct(99), max: samples.at(-1) ?? NaN, rate: seq / seconds }
+  roundTrips.sort((a, b) => a - b)
+  return {
+    sent: measured,
+    received: samples.length,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    max: samples.at(-1) ?? NaN,
+    rate: measured / seconds,
+    roundTrip: { p50: percentile(roundTrips, 50), p99: percentile(roundTrips, 99) }
+  }
 }
 
 async function main() {
@@ -189,20 +218,26 @@ async function main() {
   const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
   try {
     const event = JSON.stringify({ source: "bench", level: "INFO", message: "GET /api/items 200 12ms", metadata: { user: "u1", region: "eu" } })
-    const baseline = await load(bare, event, "application/json", PHASE_S)
-    const single = await load(collector, event, "application/json", PHASE_S)
-    console.log(`single-event POST  bare Hono ${fmt(baseline.perSecond)} req/s (${fmt(baseline.cpuUsPer, 1)} µs CPU/req) | Fluxgate /ingest ${fmt(single.perSecond)} req/s (${fmt(single.cpuUsPer, 1)} µs CPU/req, ${single.other} non-202)`)
-    console.log(`  ratio ${(single.perSecond / baseline.perSecond).toFixed(2)}× by wall clock, ${(baseline.cpuUsPer / single.cpuUsPer).toFixed(2)}× by server CPU per request (target ≥ 0.8)`)
-
-    const ceiling = await redisBenchmark(redis.port)
-    const ndjson = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ source: "bench", level: "INFO", message: `batch event ${i}`, metadata: { n: i } })).join("\n")
-    const batch = await load(collector, ndjson, "application/x-ndjson", PHASE_S, 4)
-    const eventsPerSecond = batch.perSecond * BATCH
-    console.log(`NDJSON batches     redis-benchmark -P 64 XADD ${fmt(ceiling)} ops/s | Fluxgate /ingest ${fmt(eventsPerSecond)} events/s (${fmt(batch.cpuUsPer / BATCH, 2)} µs CPU/event, ${batch.other} non-202)`)
-    console.log(`  ratio ${(eventsPerSecond / ceiling).toFixed(2)}× the pipelined XADD ceiling (target ≥ 0.5)`)
-
-    const lat = await latency(collector, distributor, PHASE_S)
-    console.log(`ingest → SSE       ${fmt(lat.rate)} events/s sent, ${lat.received}/${lat.sent} received: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(1)} ms (target p99 < 10 ms)`)
+    if (PHASES.has("single")) {
+      const baseline = await load(bare, event, "application/json", PHASE_S)
+      const single = await load(collector, event, "application/json", PHASE_S)
+      console.log(`single-event POST  bare Hono ${fmt(baseline.perSecond)} req/s (${fmt(baseline.cpuUsPer, 1)} µs CPU/req) | Fluxgate /ingest ${fmt(single.perSecond)} req/s (${fmt(single.cpuUsPer, 1)} µs CPU/req, ${single.other} non-202)`)
+      console.log(`  ratio ${(single.perSecond / baseline.perSecond).toFixed(2)}× by wall clock, ${(baseline.cpuUsPer / single.cpuUsPer).toFixed(2)}× by server CPU per request (target ≥ 0.8)`)
+    }
+    if (PHASES.has("ndjson")) {
+      const ceiling = await redisBenchmark(redis.port)
+      const ndjson = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ source: "bench", level: "INFO", message: `batch event ${i}`, metadata: { n: i } })).join("\n")
+      const batch = await load(collector, ndjson, "application/x-ndjson", PHASE_S, 4)
+      const eventsPerSecond = batch.perSecond * BATCH
+      console.log(`NDJSON batches     redis-benchmark -P 64 XADD ${fmt(ceiling)} ops/s | Fluxgate /ingest ${fmt(eventsPerSecond)} events/s (${fmt(batch.cpuUsPer / BATCH, 2)} µs CPU/event, ${batch.other} non-202)`)
+      console.log(`  ratio ${(eventsPerSecond / ceiling).toFixed(2)}× the pipelined XADD ceiling (target ≥ 0.5)`)
+    }
+    if (PHASES.has("latency")) {
+      const floor = await latency(bare, null, PHASE_S)
+      const lat = await latency(collector, distributor, PHASE_S)
+      console.log(`ingest → SSE       ${fmt(lat.rate)} events/s sent, ${lat.received}/${lat.sent} received: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(1)} ms (target p99 < 10 ms)`)
+      console.log(`  its POST round trip p50 ${lat.roundTrip.p50.toFixed(2)} / p99 ${lat.roundTrip.p99.toFixed(2)} ms; floor on this box, bare Hono POST round trip at the same rate: p50 ${floor.roundTrip.p50.toFixed(2)} / p99 ${floor.roundTrip.p99.toFixed(2)} ms`)
+    }
     console.log(`(run took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
   } finally {
     for (const c of [bare, collector, distributor]) c.child.kill("SIGKILL")

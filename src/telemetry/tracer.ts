@@ -133,10 +133,34 @@ export const makeRecordingTracer = (
     context: (f, fiber) => base.context(f, fiber)
   })
 
-const hex = (length: number): string => {
-  let out = ""
-  for (let i = 0; i < length; i++) out += ((Math.random() * 16) | 0).toString(16)
-  return out
+/** Byte → two hex digits. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"))
+/** Random bytes drawn 4 KiB at a time: one `getRandomValues` call serves ~340 spans. */
+const pool = new Uint8Array(4096)
+let poolAt = pool.length
+
+/**
+ * `length` random hex digits (even), for trace and span ids. Every request
+ * makes at least one span, so this is on the hot path: a pooled CSPRNG draw
+ * and a table lookup per byte, not a Math.random call per digit. Never all
+ * zeros (an invalid W3C id): a zero draw is retried.
+ */
+export const randomHex = (length: number): string => {
+  const bytes = length / 2
+  for (;;) {
+    if (poolAt + bytes > pool.length) {
+      crypto.getRandomValues(pool)
+      poolAt = 0
+    }
+    let out = ""
+    let any = 0
+    for (let i = 0; i < bytes; i++) {
+      const b = pool[poolAt++]
+      any |= b
+      out += HEX[b]
+    }
+    if (any !== 0) return out
+  }
 }
 
 /** A plain in-process span (what Effect's native tracer makes), for when nothing is exported. */
@@ -159,8 +183,8 @@ class PlainSpan implements Tracer.Span {
     this.kind = kind
     this.links = [...links]
     this.status = { _tag: "Started", startTime }
-    this.traceId = Option.isSome(parent) ? parent.value.traceId : hex(32)
-    this.spanId = hex(16)
+    this.traceId = Option.isSome(parent) ? parent.value.traceId : randomHex(32)
+    this.spanId = randomHex(16)
   }
   end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
     this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }

@@ -7,7 +7,7 @@ import { test } from "uvu"
 import * as assert from "uvu/assert"
 import { formatTraceparent, parseTraceparent, withSampledTrace, withStoredTrace } from "../../src/telemetry/traceparent.ts"
 import { continueStoredTraces } from "../../src/telemetry/continue.ts"
-import { makeAdmission, makeLocalSampler, makeRecordingTracer, plainTracer } from "../../src/telemetry/tracer.ts"
+import { makeAdmission, makeLocalSampler, makeRecordingTracer, plainTracer, randomHex } from "../../src/telemetry/tracer.ts"
 
 const T = "4bf92f3577b34da6a3ce929d0e0e4736"
 const S = "00f067aa0ba902b7"
@@ -66,6 +66,15 @@ test("a batch records one span per sampled stored trace, covering all of that tr
   assert.equal(ended.map((e) => [e.name, e.traceId, e.parent]), [["distributor.sink", T, S], ["distributor.sink", T2, S]])
   assert.equal([...ended[0].attributes], [["who", "me"], ["stream_id", "1-0"], ["entries", 2], ["last_stream_id", "1-2"]])
   assert.equal([...ended[1].attributes], [["who", "me"], ["stream_id", "1-1"], ["entries", 1]])
+})
+
+test("span and trace ids are lowercase hex of the right length, never all zeros, and do not repeat", () => {
+  const ids = Array.from({ length: 5000 }, () => randomHex(16))
+  assert.ok(ids.every((id) => /^[0-9a-f]{16}$/.test(id) && id !== "0".repeat(16)))
+  assert.is(new Set(ids).size, ids.length)
+  assert.match(randomHex(32), /^[0-9a-f]{32}$/)
+  // every digit shows up: the bytes are not stuck in a range
+  assert.is(new Set(ids.join("")).size, 16)
 })
 
 test("the trace-index admission allows at most its rate of new traces per second", () => {

@@ -3,7 +3,7 @@
  * process on a local 3-master Redis Cluster (REDIS_CLUSTER_NODES → the ioredis
  * Cluster client): logs fan out to both distributors and tasks run on all
  * workers, with the stream, the queues and Fluxgate's own keys spread over
- * different masters (each multi-key operation stays in one slot by hash tag).
+ * different slots (each multi-key operation stays in one slot by hash tag).
  */
 import { Cluster } from "ioredis"
 import { suite } from "uvu"
@@ -30,7 +30,7 @@ test.after(async () => {
   await cluster?.stop()
 })
 
-test("every process reports the cluster backend, and the keys it uses live on more than one master", async () => {
+test("every process reports the cluster backend, and the keys it uses are spread over slots (not pinned to one master by a shared hash tag)", async () => {
   for (const member of topo.members) {
     const res = await fetch(`${member.url()}/valkey_test`)
     const body = (await res.json()) as { status: string; mode: string }
@@ -42,10 +42,13 @@ test("every process reports the cluster backend, and the keys it uses live on mo
     const slot = Number(await client.cluster("KEYSLOT", key))
     const ranges = await client.cluster("SLOTS")
     const range = ranges.find(([from, to]) => slot >= from && slot <= to)
-    return range ? `${range[2][0]}:${range[2][1]}` : "?"
+    return { slot, master: range ? `${range[2][0]}:${range[2][1]}` : "?" }
   }
-  const owners = new Set(await Promise.all([topo.names.stream, topo.names.queue, topo.names.taskQueue, `{${topo.names.prefix}}:x`].map(slotOwner)))
-  assert.ok(owners.size >= 2, `stream, queues and own keys on ${owners.size} master(s)`)
+  const placed = await Promise.all([topo.names.stream, topo.names.queue, topo.names.taskQueue, `{${topo.names.prefix}}:x`].map(slotOwner))
+  // Slots, not masters: four random names all land on one of three masters 1 time in 27, which
+  // says nothing about Fluxgate; four keys forced into ONE slot would (a shared hash tag).
+  const slots = new Set(placed.map((p) => p.slot))
+  assert.ok(slots.size >= 3, `stream, queues and own keys in slots ${JSON.stringify(placed)}`)
 })
 
 test("on the cluster, events ingested through one api reach subscribers on both distributors in order", async () => {

@@ -14,7 +14,8 @@
  *   disconnected and never reused (an interrupted BLMOVE may still be pending
  *   server-side, and only closing the socket cancels it).
  */
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
+import { asyncWithLeafSpan } from "../../telemetry/leaf.ts"
 import type { StreamUnavailable } from "../../errors.ts"
 import { unavailable } from "./failure.ts"
 
@@ -36,6 +37,8 @@ export interface BlockingPool<C extends BlockingClient> {
   /** Connections open now (for tests and /debug). */
   readonly size: () => number
 }
+
+const REDIS = { "db.system": "redis" }
 
 export const makeBlockingPool = <C extends BlockingClient>(options: {
   readonly address: string
@@ -107,60 +110,64 @@ export const makeBlockingPool = <C extends BlockingClient>(options: {
   }
 
   const blocking = <A>(operation: string, blockMs: number, run: (client: C) => Promise<A>, whenBusy: Effect.Effect<A, StreamUnavailable>) =>
-    Effect.async<A, StreamUnavailable>((resume) => {
-      const watchdogMs = blockMs + options.watchdogMarginMs
-      let settled = false
-      let client: C | null = null
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const finish = (healthy: boolean) => {
-        settled = true
-        if (timer !== undefined) clearTimeout(timer)
-        if (client !== null) release(client, healthy)
-      }
-      acquire(blockMs).then(
-        (acquired) => {
-          if (settled) {
-            // interrupted while waiting for a connection: it never ran a command, so it is reusable
-            if (acquired !== null) release(acquired, true)
-            return
-          }
-          if (acquired === null) {
-            settled = true
-            return resume(whenBusy)
-          }
-          client = acquired
-          timer = setTimeout(() => {
-            if (settled) return
-            finish(false)
-            resume(Effect.fail(unavailable(options.address, operation, `no reply within ${watchdogMs} ms (watchdog)`)))
-          }, watchdogMs)
-          run(acquired).then(
-            (value) => {
-              if (settled) return
-              finish(true)
-              resume(Effect.succeed(value))
-            },
-            (error) => {
+    Effect.suspend(() => {
+      let busy = false
+      // A leaf span like every other broker call (telemetry/leaf); its cleanup closes the socket.
+      const call = asyncWithLeafSpan<A, StreamUnavailable>(`broker.${operation}`, REDIS, (done) => {
+        const watchdogMs = blockMs + options.watchdogMarginMs
+        let settled = false
+        let client: C | null = null
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const finish = (healthy: boolean) => {
+          settled = true
+          if (timer !== undefined) clearTimeout(timer)
+          if (client !== null) release(client, healthy)
+        }
+        acquire(blockMs).then(
+          (acquired) => {
+            if (settled) {
+              // interrupted while waiting for a connection: it never ran a command, so it is reusable
+              if (acquired !== null) release(acquired, true)
+              return
+            }
+            if (acquired === null) {
+              settled = true
+              busy = true
+              return done(Exit.succeed(undefined as A))
+            }
+            client = acquired
+            timer = setTimeout(() => {
               if (settled) return
               finish(false)
-              resume(Effect.fail(unavailable(options.address, operation, error)))
-            }
-          )
-        },
-        (error) => {
-          if (settled) return
-          settled = true
-          resume(Effect.fail(unavailable(options.address, `${operation}: connect (blocking)`, error)))
+              done(Exit.fail(unavailable(options.address, operation, `no reply within ${watchdogMs} ms (watchdog)`)))
+            }, watchdogMs)
+            run(acquired).then(
+              (value) => {
+                if (settled) return
+                finish(true)
+                done(Exit.succeed(value))
+              },
+              (error) => {
+                if (settled) return
+                finish(false)
+                done(Exit.fail(unavailable(options.address, operation, error)))
+              }
+            )
+          },
+          (error) => {
+            if (settled) return
+            settled = true
+            done(Exit.fail(unavailable(options.address, `${operation}: connect (blocking)`, error)))
+          }
+        )
+        // Interrupted (shutdown, a raced timeout): the pending call is cut by closing its socket.
+        return () => {
+          if (!settled) finish(false)
         }
-      )
-      // Interrupted (shutdown, a raced timeout): the pending call is cut by closing its socket.
-      return Effect.sync(() => {
-        if (!settled) finish(false)
       })
-    }).pipe(
-      // Every blocking call is a span, like every other broker call (no stack-trace capture: hot path).
-      Effect.withSpan(`broker.${operation}`, { attributes: { "db.system": "redis" }, captureStackTrace: false })
-    )
+      // Every connection stayed busy for the whole block time: answer without waiting instead.
+      return Effect.flatMap(call, (value) => (busy ? whenBusy : Effect.succeed(value)))
+    })
 
   const close = () => {
     closed = true

@@ -1,6 +1,7 @@
 /** @module broker/redis/failure — every ioredis rejection becomes a `StreamUnavailable` naming the operation. */
-import { Effect } from "effect"
+import type { Effect } from "effect"
 import { StreamUnavailable } from "../../errors.ts"
+import { promiseWithLeafSpan } from "../../telemetry/leaf.ts"
 
 /** The first line of whatever was thrown: ioredis errors carry stacks and sometimes the command's arguments. */
 export const reasonOf = (cause: unknown): string => {
@@ -23,10 +24,10 @@ export interface Attempt {
  * `broker.<operation>`, so traces show broker time without per-method wiring.
  */
 export const makeAttempt = (address: string): Attempt => (operation, run) =>
-  Effect.tryPromise({ try: run, catch: (cause) => unavailable(address, operation, cause) }).pipe(
-    // Every broker call runs here: skip the stack-trace capture (as handleMessage does), it costs more than the span.
-    Effect.withSpan(`broker.${operation}`, { attributes: { "db.system": "redis" }, captureStackTrace: false })
-  )
+  // Every broker call runs here: a leaf span ended from the promise (see telemetry/leaf).
+  promiseWithLeafSpan(`broker.${operation}`, REDIS, run, (cause) => unavailable(address, operation, cause))
+
+const REDIS = { "db.system": "redis" }
 
 /**
  * Pipeline results are `[error, value]` pairs; ioredis resolves `exec()` even

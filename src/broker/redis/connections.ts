@@ -14,7 +14,7 @@ import { Duration, Effect, type Scope } from "effect"
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
-import { makeBlockingPool } from "./blockingPool.ts"
+import { makeBlockingPool, type BlockingPool } from "./blockingPool.ts"
 import { makeAttempt, unavailable, type Attempt } from "./failure.ts"
 
 /** A standalone connection or a cluster client; every command goes through `call`, which both route. */
@@ -172,12 +172,7 @@ export interface Connections {
    * caller's wait is over anyway, so `whenBusy` (the same operation without
    * waiting, on the command connection) answers instead of queueing longer.
    */
-  readonly blocking: <A>(
-    operation: string,
-    blockMs: number,
-    run: (client: Client) => Promise<A>,
-    whenBusy: Effect.Effect<A, StreamUnavailable>
-  ) => Effect.Effect<A, StreamUnavailable>
+  readonly blocking: BlockingPool<Client>["blocking"]
 }
 
 /** Open the command connection and the (lazily filled) blocking pool in the current scope. */

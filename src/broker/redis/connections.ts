@@ -10,7 +10,7 @@
  *   serve anything else. Each call races a watchdog; a connection whose call
  *   was interrupted, timed out or failed is disconnected and never reused.
  */
-import { Duration, Effect, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
@@ -77,61 +77,16 @@ const create = (role: Role, settings: ConnectionSettings): Client => {
 }
 
 /**
- * Close a client. The command connection says QUIT so replies in flight still
- * arrive; a blocking one is cut with `disconnect()` because QUIT would queue
- * behind the pending BLOCK and stall shutdown for the whole block time.
+ * Open and connect a client: lazyConnect plus an explicit `connect()`, so a
+ * wrong address fails instead of retrying silently forever. Rejects with the
+ * reason: connect() itself only says "Connection is closed."; ECONNREFUSED,
+ * ENOTFOUND or WRONGPASS arrive as 'error' events, so the last one is kept.
  */
-const release = (role: Role, client: Client): Effect.Effect<void> =>
-  role === "blocking" || client.status !== "ready"
-    ? Effect.sync(() => client.disconnect())
-    : Effect.tryPromise(() => client.quit()).pipe(
-      Effect.timeout("1 second"),
-      Effect.ignore,
-      Effect.ensuring(Effect.sync(() => client.disconnect()))
-    )
-
-/**
- * Open a client in the current scope: lazyConnect plus an explicit `connect()`
- * so a wrong address fails the Layer instead of retrying silently forever.
- */
-const open = (role: Role, settings: ConnectionSettings): Effect.Effect<Client, StreamUnavailable, Scope.Scope> => {
-  const address = describeAddress(settings.address)
-  return Effect.gen(function*() {
-    // connect() rejects with a bare "Connection is closed."; the reason (ECONNREFUSED,
-    // ENOTFOUND, WRONGPASS) only arrives as an 'error' event, so keep the last one.
-    let lastError: unknown = undefined
-    const client = yield* Effect.acquireRelease(Effect.sync(() => {
-      const client = create(role, settings)
-      // Without a listener ioredis logs "Unhandled error event" on every reconnect
-      // attempt; the failures themselves reach callers as rejected commands.
-      client.on("error", (error: unknown) => {
-        lastError = error
-      })
-      if (client instanceof Cluster) client.on("node error", (error: unknown) => (lastError = error))
-      return client
-    }), (client) => release(role, client))
-    yield* Effect.tryPromise({
-      try: () => client.connect(),
-      catch: (cause) => unavailable(address, `connect (${role})`, lastError ?? cause)
-    }).pipe(
-      Effect.timeoutFail({
-        duration: Duration.millis(settings.connectTimeoutMs + 500),
-        onTimeout: () => unavailable(address, `connect (${role})`, `no answer within ${settings.connectTimeoutMs} ms`)
-      }),
-      // The client would keep reconnecting in the background after a failed connect.
-      Effect.tapError(() => Effect.sync(() => client.disconnect()))
-    )
-    return client
-  })
-}
-
-/**
- * Open a blocking connection as a plain promise (the blocking pool is plain
- * code): same options and error reporting as `open`, closed by the pool.
- */
-const connectBlocking = async (settings: ConnectionSettings): Promise<Client> => {
+const connectClient = async (role: Role, settings: ConnectionSettings): Promise<Client> => {
   let lastError: unknown = undefined
-  const client = create("blocking", settings)
+  const client = create(role, settings)
+  // Without a listener ioredis logs "Unhandled error event" on every reconnect
+  // attempt; the failures themselves reach callers as rejected commands.
   client.on("error", (error: unknown) => {
     lastError = error
   })
@@ -146,12 +101,34 @@ const connectBlocking = async (settings: ConnectionSettings): Promise<Client> =>
     ])
     return client
   } catch (cause) {
+    // The client would keep reconnecting in the background after a failed connect.
     client.disconnect()
     throw lastError ?? cause
   } finally {
     clearTimeout(timer)
   }
 }
+
+/**
+ * The command connection, in the current scope. Closed with QUIT so replies in
+ * flight still arrive (blocking connections are cut by their pool instead:
+ * QUIT would queue behind a pending BLOCK).
+ */
+const openCommand = (settings: ConnectionSettings): Effect.Effect<Client, StreamUnavailable, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => connectClient("command", settings),
+      catch: (error) => unavailable(describeAddress(settings.address), "connect (command)", error)
+    }),
+    (client) =>
+      client.status !== "ready"
+        ? Effect.sync(() => client.disconnect())
+        : Effect.tryPromise(() => client.quit()).pipe(
+          Effect.timeout("1 second"),
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => client.disconnect()))
+        )
+  )
 
 /** The broker's connections plus the helpers every operation file uses. */
 export interface Connections {
@@ -180,12 +157,12 @@ export const makeConnections = (settings: ConnectionSettings): Effect.Effect<Con
   Effect.gen(function*() {
     const address = describeAddress(settings.address)
     const attempt = makeAttempt(address)
-    const command = yield* open("command", settings)
+    const command = yield* openCommand(settings)
     const pool = makeBlockingPool<Client>({
       address,
       max: settings.blockingConnections,
       watchdogMarginMs: settings.watchdogMarginMs,
-      connect: () => connectBlocking(settings)
+      connect: () => connectClient("blocking", settings)
     })
     yield* Effect.addFinalizer(() => Effect.sync(pool.close))
     const blocking = pool.blocking

@@ -49,8 +49,8 @@ export const makeCompleter = (
     let wake: (() => void) | null = null
     const write = (batch: ReadonlyArray<Success>) =>
       Effect.gen(function*() {
-        const argv: Array<string> = [String(Date.now()), String(ttlMs), String(batch.length)]
-        for (const success of batch) argv.push(k.task(success.taskId), String(success.attempts), success.result)
+        const argv: Array<string> = [String(Date.now()), String(ttlMs), String(batch.length), k.task("")]
+        for (const success of batch) argv.push(success.taskId, String(success.attempts), success.result)
         yield* broker.run(finishMany, [k.taskIndex()], argv)
         yield* broker.run(ackMany, [processing], batch.map((s) => s.raw))
       }).pipe(

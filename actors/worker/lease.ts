@@ -72,15 +72,17 @@ export const startBatch = (ctx: LeaseContext, queue: string, raws: ReadonlyArray
     const now = Date.now()
     const index = k.taskIndex()
     const leased = raws.map((raw) => ({ raw, ...classify(raw, now) }))
-    const argv: Array<string> = [String(now), String(config.taskTtlS * 1000), config.instanceId, String(raws.length)]
+    const prefix = k.task("")
+    // The script reaches the task keys through ARGV; they must share the index's cluster slot.
+    if (hashTagOf(prefix) !== hashTagOf(index)) return yield* Effect.die(new Error(`task keys ${prefix}… are not in the slot of ${index}`))
+    const argv: Array<string> = [String(now), String(config.taskTtlS * 1000), config.instanceId, String(raws.length), prefix]
     for (const item of leased) {
-      const key = k.task(item.envelope.id)
-      // The script reaches these keys through ARGV; they must share the index's cluster slot.
-      if (hashTagOf(key) !== hashTagOf(index)) return yield* Effect.die(new Error(`task key ${key} is not in the slot of ${index}`))
-      const create = item.kind === "raw"
-        ? flat(newRecordFields(item.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))
-        : []
-      argv.push(key, item.envelope.id, String(create.length), ...create)
+      if (item.kind === "envelope") {
+        argv.push(item.envelope.id, "0")
+        continue
+      }
+      const create = flat(newRecordFields(item.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))
+      argv.push(item.envelope.id, String(create.length), ...create)
     }
     const reply = yield* broker.run(startMany, [index], argv)
     const rows = Array.isArray(reply) ? reply : []

@@ -2,8 +2,9 @@
 import type { Script } from "../../../src/broker/Script.ts"
 
 /**
- * Never recreates a deleted or expired record. Task keys travel in ARGV and
- * share KEYS[1]'s hash tag (see startMany). Reply: how many records were updated.
+ * Never recreates a deleted or expired record; renews the record's TTL. Task
+ * keys are ARGV[4] .. id and share KEYS[1]'s hash tag (see startMany).
+ * Reply: how many records were updated.
  */
 export const finishMany: Script = {
   name: "fluxgate_finishMany",
@@ -13,14 +14,16 @@ export const finishMany: Script = {
 -- ARGV[1] now (ms)
 -- ARGV[2] record TTL in ms
 -- ARGV[3] number of items
--- then per item: task key (hash), attempts, result (JSON)
+-- ARGV[4] task key prefix (task key = prefix .. id)
+-- then per item: task id, attempts, result (JSON)
 local rcall = redis.call
+local prefix = ARGV[4]
 local updated = 0
 for item = 0, tonumber(ARGV[3]) - 1 do
-  local key = ARGV[4 + item * 3]
-  if rcall("EXISTS", key) == 1 then
-    rcall("HSET", key, "status", "succeeded", "attempts", ARGV[5 + item * 3], "result", ARGV[6 + item * 3], "error", "", "updated_at", ARGV[1])
-    rcall("PEXPIRE", key, ARGV[2])
+  local key = prefix .. ARGV[5 + item * 3]
+  -- PEXPIRE answers whether the key exists: one call fewer than EXISTS first
+  if rcall("PEXPIRE", key, ARGV[2]) == 1 then
+    rcall("HSET", key, "status", "succeeded", "attempts", ARGV[6 + item * 3], "result", ARGV[7 + item * 3], "error", "", "updated_at", ARGV[1])
     updated = updated + 1
   end
 end
@@ -29,9 +32,9 @@ return updated
   embedded: (store, _keys, argv) => {
     let updated = 0
     for (let item = 0; item < Number(argv[2]); item++) {
-      const key = argv[3 + item * 3]
+      const key = argv[3] + argv[4 + item * 3]
       if (!store.exists(key)) continue
-      store.hset(key, { status: "succeeded", attempts: argv[4 + item * 3], result: argv[5 + item * 3], error: "", updated_at: argv[0] })
+      store.hset(key, { status: "succeeded", attempts: argv[5 + item * 3], result: argv[6 + item * 3], error: "", updated_at: argv[0] })
       store.pexpire(key, Number(argv[1]))
       updated++
     }

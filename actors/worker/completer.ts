@@ -5,7 +5,8 @@
  * busy worker pays two Redis commands per batch, not two per task. Until then
  * the item stays on the processing list, so a crash loses nothing: it is
  * recovered and run again (at-least-once). Record first, then ack: a crash in
- * between leaves an item that `startMany` drops as already finished. A flush in
+ * between leaves an item that `startMany` drops as already finished, and a
+ * success of a task already finished is not recorded twice (`finishMany`). A flush in
  * progress is never interrupted, and `drain` (at shutdown) writes the rest.
  */
 import { Effect, Schedule } from "effect"
@@ -17,7 +18,6 @@ import { ackMany, finishMany } from "./scripts/index.ts"
 export interface Success {
   readonly raw: string
   readonly taskId: string
-  readonly attempts: number
   readonly result: string
 }
 
@@ -40,7 +40,8 @@ export const makeCompleter = (
   broker: BrokerService,
   k: Keys,
   processing: string,
-  ttlMs: number
+  ttlMs: number,
+  handledBy: string
 ): Effect.Effect<Completer> =>
   Effect.sync(() => {
     // A plain array and one waiting flusher, not an Effect Queue: an offer per task through a
@@ -49,8 +50,8 @@ export const makeCompleter = (
     let wake: (() => void) | null = null
     const write = (batch: ReadonlyArray<Success>) =>
       Effect.gen(function*() {
-        const argv: Array<string> = [String(Date.now()), String(ttlMs), String(batch.length), k.task("")]
-        for (const success of batch) argv.push(success.taskId, String(success.attempts), success.result)
+        const argv: Array<string> = [String(Date.now()), String(ttlMs), String(batch.length), k.task(""), handledBy]
+        for (const success of batch) argv.push(success.taskId, success.result)
         yield* broker.run(finishMany, [k.taskIndex()], argv)
         yield* broker.run(ackMany, [processing], batch.map((s) => s.raw))
       }).pipe(

@@ -3,11 +3,12 @@
  * heartbeat, reaper and promoter.
  *
  * Fetch keeps up to WORKER_CONCURRENCY items of a queue in flight. When work is
- * waiting it leases in batches (`leaseBatch`, one script call for many LMOVEs);
+ * waiting it leases in batches (`leaseBatch`, one script call for many moves);
  * only when the queue is empty does it block on one `lease` (BLMOVE).
  * One blocking move per job is barely faster than BullMQ (STACK.md); batches
  * are what make the list queue fast: per batch, one `leaseBatch`, one
- * `startMany` and (via the completer) one `finishMany` and one `ackMany`.
+ * `startMany` (none for pure tasks: worker/direct) and (via the completer) one
+ * `finishMany` and one `ackMany`.
  *
  * Recovery: every worker refreshes a heartbeat key (TTL WORKER_HEARTBEAT_TTL_MS)
  * and is listed in each queue's consumer set. Any live worker's reaper, at a
@@ -28,8 +29,9 @@ import { Effect, FiberSet, Queue } from "effect"
 import type { ActorRegistry } from "../../src/actor/registry.ts"
 import type { HandlerRequirements } from "./handlers.ts"
 import type { Completer } from "./completer.ts"
-import { runBatch, startBatch, type LeaseContext } from "./lease.ts"
-import { handBack, leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
+import { runDirect, runsDirect } from "./direct.ts"
+import { handBackAll, parseLeased, runBatch, startBatch, type LeaseContext } from "./lease.ts"
+import { leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
 
 /** How long an idle fetch blocks before looking again (also bounds how stale `in_flight` can look). */
 const IDLE_BLOCK_MS = 1_000
@@ -78,19 +80,8 @@ export const fetchOnce = (
       items = one === null ? [] : [one]
     }
     if (items.length === 0) return
-    // Slots are taken before the start script so a slow start cannot over-lease.
+    // Slots are taken before any Redis call so a slow start cannot over-lease.
     slots.inFlight += items.length
-    const started = yield* startBatch(ctx, queue, items).pipe(
-      Effect.onError(() =>
-        Effect.sync(() => void (slots.inFlight -= items.length)).pipe(
-          // Best effort: put the batch back rather than strand it on our processing list until we stop.
-          Effect.zipRight(Effect.forEach(items, (raw) => broker.run(handBack, [processing, k.queue(queue)], [raw, raw]), { discard: true })),
-          Effect.ignore
-        )
-      )
-    )
-    slots.inFlight -= items.length - started.length
-    if (started.length === 0) return
     // Wake the fetch loop only when it can act: the first free slot, or enough for a batch.
     const releaseMany = (n: number) =>
       Effect.suspend(() => {
@@ -99,6 +90,24 @@ export const fetchOnce = (
         const firstFree = before >= config.workerConcurrency && slots.inFlight < config.workerConcurrency
         return firstFree || slots.inFlight <= enough ? Queue.offer(slots.freed, undefined) : Effect.void
       })
+    const parsed = parseLeased(items)
+    const direct = parsed.filter(runsDirect)
+    if (direct.length > 0) {
+      yield* FiberSet.run(fibers, runDirect(ctx, queue, direct, completer, fiber).pipe(Effect.ignore, Effect.ensuring(releaseMany(direct.length))))
+      if (direct.length === parsed.length) return
+    }
+    const others = direct.length === 0 ? parsed : parsed.filter((item) => !runsDirect(item))
+    const started = yield* startBatch(ctx, queue, others).pipe(
+      Effect.onError(() =>
+        Effect.sync(() => void (slots.inFlight -= others.length)).pipe(
+          // Best effort: put the batch back rather than strand it on our processing list until we stop.
+          Effect.zipRight(handBackAll(ctx, queue, others)),
+          Effect.ignore
+        )
+      )
+    )
+    slots.inFlight -= others.length - started.length
+    if (started.length === 0) return
     yield* FiberSet.run(fibers, runBatch(ctx, queue, started, completer, fiber, releaseMany))
   })
 

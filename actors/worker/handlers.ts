@@ -3,8 +3,9 @@
  * names its type, the Schema its payload must decode with (checked at the HTTP
  * edge by `POST /task` and again by the worker for items that arrive raw), and
  * what it runs. To add a type, write `defineHandler(...)` (an Effect: I/O,
- * waiting, retries) or `definePureHandler(...)` (a plain computation, which the
- * worker runs inline in its batch without a fiber per task) and add it to
+ * waiting, retries) or `definePureHandler(...)` (a plain computation of the
+ * payload, which the worker runs straight from the lease, with no fiber and no
+ * `running` write per task: worker/direct) and add it to
  * `taskHandlers` below — one line.
  */
 import { Effect, Schema } from "effect"
@@ -36,10 +37,11 @@ export interface TaskHandler<A = unknown, I = unknown> {
   /** It waits for a person (e.g. `ask`): however long it runs, the worker is not stuck. */
   readonly waitsForPerson?: boolean
   /**
-   * Set for pure handlers: the same computation as `run`, as a plain function (a throw is a
-   * failed attempt). The worker calls it inline for a leased batch — no fiber per task.
+   * Set for pure handlers: the same computation as `run`, as a plain function of the payload
+   * alone (a throw is a failed attempt). Computing it twice is harmless, so the worker runs
+   * such tasks straight from the lease, without marking them running (worker/direct).
    */
-  readonly compute?: (payload: A, context: TaskContext) => unknown
+  readonly compute?: (payload: A) => unknown
 }
 
 /** Define a handler with its payload type inferred from `schema`. */
@@ -49,15 +51,18 @@ export const defineHandler = <A, I>(
   run: (payload: A, context: TaskContext) => Effect.Effect<unknown, unknown, HandlerRequirements>
 ): TaskHandler => ({ type, schema: schema as unknown as Schema.Schema<unknown, unknown>, run: run as TaskHandler["run"] })
 
-/** Define a pure handler: no I/O, no waiting, so it can run inline; `run` is the same computation as an Effect. */
+/**
+ * Define a pure handler: its result depends on the payload alone (no I/O, no waiting, not the
+ * attempt number), so it can run directly from the lease; `run` is the same computation as an Effect.
+ */
 export const definePureHandler = <A, I>(
   type: string,
   schema: Schema.Schema<A, I>,
-  compute: (payload: A, context: TaskContext) => unknown
+  compute: (payload: A) => unknown
 ): TaskHandler => ({
   type,
   schema: schema as unknown as Schema.Schema<unknown, unknown>,
-  run: ((payload: A, context: TaskContext) => Effect.try({ try: () => compute(payload, context), catch: (e) => e })) as TaskHandler["run"],
+  run: ((payload: A) => Effect.try({ try: () => compute(payload), catch: (e) => e })) as TaskHandler["run"],
   compute: compute as TaskHandler["compute"]
 })
 

@@ -53,7 +53,7 @@ export const WorkerLive = Layer.scopedDiscard(Effect.gen(function*() {
   // interrupted at shutdown the flushers still record the successes they already produced.
   const completers = new Map<string, Completer>()
   for (const q of queues) {
-    const completer = yield* makeCompleter(broker, k, k.processing(q, consumer), config.taskTtlS * 1000)
+    const completer = yield* makeCompleter(broker, k, k.processing(q, consumer), config.taskTtlS * 1000, config.instanceId)
     completers.set(q, completer)
     // Added before the flusher is forked, so it runs after the flusher stops.
     yield* Effect.addFinalizer(() => completer.drain)

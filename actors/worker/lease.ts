@@ -21,7 +21,7 @@ import { externalParent, withSampledTrace } from "../../src/telemetry/traceparen
 import type { Completer } from "./completer.ts"
 import { handlerFor, type HandlerRequirements, type TaskHandler } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
-import { classify, encodeEnvelope, flat, newRecordFields, type Envelope } from "./task.ts"
+import { classify, encodeEnvelope, flat, newRecordFields, type Envelope, type Leased } from "./task.ts"
 
 /** Who is leasing, and where its items sit while they run. */
 export interface LeaseContext {
@@ -31,6 +31,20 @@ export interface LeaseContext {
   /** This worker's consumer name (unique per process). */
   readonly consumer: string
 }
+
+/** A leased item, parsed once (a raw item's new task id is drawn then). */
+export interface LeasedItem {
+  readonly raw: string
+  readonly leased: Leased
+}
+
+/** Parse leased strings. */
+export const parseLeased = (raws: ReadonlyArray<string>, now = Date.now()): Array<LeasedItem> =>
+  raws.map((raw) => ({ raw, leased: classify(raw, now) }))
+
+/** Put leased items back on their queue (best effort, e.g. after their start failed), rather than strand them on our processing list until we stop. */
+export const handBackAll = (ctx: LeaseContext, queue: string, items: ReadonlyArray<LeasedItem>) =>
+  Effect.forEach(items, ({ raw }) => ctx.broker.run(handBack, [ctx.keys.processing(queue, ctx.consumer), ctx.keys.queue(queue)], [raw, raw]), { discard: true })
 
 /** A leased item whose record now says `running`. */
 export interface Started {
@@ -53,7 +67,8 @@ const describe = (error: unknown): string =>
     ? String(error.message)
     : String(error)
 
-const toJson = (value: unknown): string => {
+/** The result as stored on the record (JSON; something unserializable as its string). */
+export const toJson = (value: unknown): string => {
   try {
     return JSON.stringify(value ?? null) ?? "null"
   } catch {
@@ -66,16 +81,16 @@ const toJson = (value: unknown): string => {
  * (deleted, expired) or already finished (a duplicate after a recovery) are
  * acked and dropped here, never run.
  */
-export const startBatch = (ctx: LeaseContext, queue: string, raws: ReadonlyArray<string>) =>
+export const startBatch = (ctx: LeaseContext, queue: string, items: ReadonlyArray<LeasedItem>) =>
   Effect.gen(function*() {
     const { broker, config, keys: k } = ctx
     const now = Date.now()
     const index = k.taskIndex()
-    const leased = raws.map((raw) => ({ raw, ...classify(raw, now) }))
+    const leased = items.map(({ raw, leased }) => ({ raw, ...leased }))
     const prefix = k.task("")
     // The script reaches the task keys through ARGV; they must share the index's cluster slot.
     if (hashTagOf(prefix) !== hashTagOf(index)) return yield* Effect.die(new Error(`task keys ${prefix}… are not in the slot of ${index}`))
-    const argv: Array<string> = [String(now), String(config.taskTtlS * 1000), config.instanceId, String(raws.length), prefix]
+    const argv: Array<string> = [String(now), String(config.taskTtlS * 1000), config.instanceId, String(items.length), prefix]
     for (const item of leased) {
       if (item.kind === "envelope") {
         argv.push(item.envelope.id, "0")
@@ -117,8 +132,7 @@ const decoderFor = (handler: TaskHandler) => {
 }
 
 /** The payload decoded with its type's schema; an unknown type or a bad payload is a permanent failure. */
-const decodePayload = (item: Started): Either.Either<{ handler: TaskHandler; payload: unknown }, PermanentFailure> => {
-  const { envelope } = item
+export const decodePayload = (envelope: Envelope): Either.Either<{ handler: TaskHandler; payload: unknown }, PermanentFailure> => {
   const handler = handlerFor(envelope.type)
   if (handler === undefined) return Either.left(new PermanentFailure({ message: `unknown task type "${envelope.type}"` }))
   const payload = decoderFor(handler)(envelope.payload)
@@ -132,7 +146,7 @@ const taskContext = (item: Started, queue: string, config: AppConfigShape) =>
 
 /** Decode the payload and run the handler's Effect. */
 const runHandler = (item: Started, queue: string, config: AppConfigShape) =>
-  Either.match(decodePayload(item), {
+  Either.match(decodePayload(item.envelope), {
     onLeft: (failure) => Effect.fail(failure),
     onRight: ({ handler, payload }) => handler.run(payload, taskContext(item, queue, config))
   })
@@ -195,7 +209,7 @@ const attemptOne = (ctx: LeaseContext, queue: string, item: Started, completer: 
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.sync(() => {
-            completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(exit.value) })
+            completer.complete({ raw: item.raw, taskId: item.envelope.id, result: toJson(exit.value) })
             record.taskSucceeded(queue, (Date.now() - startedAt) / 1000)
           })
           : settleAttempt(ctx, queue, item, exit.cause, failed, startedAt)
@@ -204,7 +218,7 @@ const attemptOne = (ctx: LeaseContext, queue: string, item: Started, completer: 
   })
 
 /** Settle a failed or interrupted attempt (retried briefly; logged if Redis stays away) and count it. */
-const settleAttempt = (ctx: LeaseContext, queue: string, item: Started, cause: Cause.Cause<unknown>, failed: Effect.Effect<void>, startedAt: number) =>
+export const settleAttempt = (ctx: LeaseContext, queue: string, item: Started, cause: Cause.Cause<unknown>, failed: Effect.Effect<void>, startedAt: number) =>
   settleFailure(ctx, queue, item, cause).pipe(
     Effect.retry(settleRetry),
     Effect.catchAll((e) => Effect.logError("task:settle-failed", { task_id: item.envelope.id, queue, error: e.message })),
@@ -212,56 +226,14 @@ const settleAttempt = (ctx: LeaseContext, queue: string, item: Started, cause: C
     Effect.zipRight(Metrics.taskDuration(queue, Cause.isInterruptedOnly(cause) ? "interrupted" : "failed", (Date.now() - startedAt) / 1000))
   )
 
-/** Whether `item` can run inline: a pure handler, and no sampled trace to continue (that needs its span). */
-const runsInline = (item: Started): boolean =>
-  handlerFor(item.envelope.type)?.compute !== undefined && externalParent(item.envelope.traceparent)?.sampled !== true
-
 /**
- * Run pure-handler items one after another in the calling fiber: decode,
- * compute, hand successes to the completer — plain code, no fiber or Effect
- * step per task. Failures (a throw, a bad payload) settle exactly as in a
- * fiber. Their slots are released together at the end.
- */
-const runInline = (
-  ctx: LeaseContext,
-  queue: string,
-  items: ReadonlyArray<Started>,
-  completer: Completer,
-  failed: Effect.Effect<void>,
-  releaseMany: (n: number) => Effect.Effect<void>
-) =>
-  Effect.suspend(() => {
-    const failures: Array<{ readonly item: Started; readonly error: unknown; readonly startedAt: number }> = []
-    for (const item of items) {
-      const startedAt = Date.now()
-      const decoded = decodePayload(item)
-      if (Either.isLeft(decoded)) {
-        failures.push({ item, error: decoded.left, startedAt })
-        continue
-      }
-      let value: unknown
-      try {
-        value = decoded.right.handler.compute!(decoded.right.payload, taskContext(item, queue, ctx.config))
-      } catch (error) {
-        failures.push({ item, error, startedAt })
-        continue
-      }
-      completer.complete({ raw: item.raw, taskId: item.envelope.id, attempts: item.attempt, result: toJson(value) })
-      record.taskSucceeded(queue, (Date.now() - startedAt) / 1000)
-    }
-    return Effect.forEach(failures, (f) => settleAttempt(ctx, queue, f.item, Cause.fail(f.error), failed, f.startedAt), { discard: true }).pipe(
-      Effect.ensuring(releaseMany(items.length))
-    )
-  })
-
-/**
- * Run a started batch: pure-handler items inline, the others each in its own
- * fiber (a slow task never holds up the others; `releaseMany(1)` runs as each
- * one ends). Observability: one attempt
- * alone runs in its own `handleMessage` span; a batch runs in one
+ * Run a started batch, each attempt in its own fiber (a slow task never holds
+ * up the others; `releaseMany(1)` runs as each one ends). Observability: one
+ * attempt alone runs in its own `handleMessage` span; a batch runs in one
  * `handleMessage` span counted as `items.length` messages, with failed attempts
  * moved from handled to failed — a span per task would cost more CPU than the
- * whole rest of the task's path (measured: bench/tasks.ts).
+ * whole rest of the task's path (measured: bench/tasks.ts). Pure-handler tasks
+ * mostly never get here: they run directly from the lease (worker/direct).
  */
 export const runBatch = (
   ctx: LeaseContext,
@@ -291,17 +263,12 @@ export const runBatch = (
       "worker",
       fiber,
       "task",
-      // Effect handlers: one fork per attempt, then await them all (measured ≈ 3× cheaper than forEach
-      // "unbounded"); if the batch is interrupted (shutdown), every attempt is interrupted and awaited, so
-      // each hands back. Pure handlers run inline meanwhile (no fiber per task: bench/tasks.ts).
+      // One fork per attempt, then await them all (measured ≈ 3× cheaper than forEach "unbounded");
+      // if the batch is interrupted (shutdown), every attempt is interrupted and awaited, so each hands back.
       Effect.flatMap(
-        Effect.forEach(items.filter((item) => !runsInline(item)), (item) =>
+        Effect.forEach(items, (item) =>
           Effect.fork(attemptOne(ctx, queue, item, completer, failed).pipe(Effect.ignore, Effect.ensuring(releaseMany(1))))),
-        (fibers) =>
-          Effect.onInterrupt(
-            Effect.zipRight(runInline(ctx, queue, items.filter(runsInline), completer, failed, releaseMany), Fiber.awaitAll(fibers)),
-            () => Fiber.interruptAll(fibers)
-          )
+        (fibers) => Effect.onInterrupt(Fiber.awaitAll(fibers), () => Fiber.interruptAll(fibers))
       ),
       { queue, tasks: items.length },
       items.length,

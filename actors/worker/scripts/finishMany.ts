@@ -2,9 +2,12 @@
 import type { Script } from "../../../src/broker/Script.ts"
 
 /**
- * Never recreates a deleted or expired record; renews the record's TTL. Task
- * keys are ARGV[4] .. id and share KEYS[1]'s hash tag (see startMany).
- * Reply: how many records were updated.
+ * Per task: the attempt is the record's finished attempts + 1, `handled_by`
+ * this worker, the TTL renewed. Never recreates a deleted or expired record,
+ * and never records a second success (or overwrites a death) for a task
+ * already finished — a duplicate after a recovery, or a pure task computed
+ * twice (worker/direct). Task keys are ARGV[4] .. id and share KEYS[1]'s hash
+ * tag (see startMany). Reply: how many records were updated.
  */
 export const finishMany: Script = {
   name: "fluxgate_finishMany",
@@ -15,27 +18,34 @@ export const finishMany: Script = {
 -- ARGV[2] record TTL in ms
 -- ARGV[3] number of items
 -- ARGV[4] task key prefix (task key = prefix .. id)
--- then per item: task id, attempts, result (JSON)
+-- ARGV[5] handled_by (worker instance id)
+-- then per item: task id, result (JSON)
 local rcall = redis.call
-local prefix = ARGV[4]
+local now, ttl, prefix, handledBy = ARGV[1], ARGV[2], ARGV[4], ARGV[5]
 local updated = 0
 for item = 0, tonumber(ARGV[3]) - 1 do
-  local key = prefix .. ARGV[5 + item * 3]
-  -- PEXPIRE answers whether the key exists: one call fewer than EXISTS first
-  if rcall("PEXPIRE", key, ARGV[2]) == 1 then
-    rcall("HSET", key, "status", "succeeded", "attempts", ARGV[6 + item * 3], "result", ARGV[7 + item * 3], "error", "", "updated_at", ARGV[1])
+  local key = prefix .. ARGV[6 + item * 2]
+  local r = rcall("HMGET", key, "status", "attempts")
+  local status = r[1]
+  if status and status ~= "succeeded" and status ~= "failed" then
+    rcall("HSET", key, "status", "succeeded", "attempts", tonumber(r[2] or "0") + 1, "result", ARGV[7 + item * 2],
+      "error", "", "handled_by", handledBy, "updated_at", now)
+    rcall("PEXPIRE", key, ttl)
     updated = updated + 1
   end
 end
 return updated
 `,
   embedded: (store, _keys, argv) => {
+    const [now, ttl, count, prefix, handledBy] = argv
     let updated = 0
-    for (let item = 0; item < Number(argv[2]); item++) {
-      const key = argv[3] + argv[4 + item * 3]
-      if (!store.exists(key)) continue
-      store.hset(key, { status: "succeeded", attempts: argv[5 + item * 3], result: argv[6 + item * 3], error: "", updated_at: argv[0] })
-      store.pexpire(key, Number(argv[1]))
+    for (let item = 0; item < Number(count); item++) {
+      const key = prefix + argv[5 + item * 2]
+      const status = store.hget(key, "status")
+      if (status === null || status === "succeeded" || status === "failed") continue
+      const attempts = String(Number(store.hget(key, "attempts") ?? "0") + 1)
+      store.hset(key, { status: "succeeded", attempts, result: argv[6 + item * 2], error: "", handled_by: handledBy, updated_at: now })
+      store.pexpire(key, Number(ttl))
       updated++
     }
     return updated

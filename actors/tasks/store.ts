@@ -10,8 +10,8 @@ import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
-import { encodeEnvelope, envelopeOfRecord, flat, newRecordFields, newTaskId, type Envelope } from "../worker/task.ts"
-import { encodeRecords } from "../worker/scripts/createMany.ts"
+import { encodeEnvelope, envelopeJson, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, type Envelope } from "../worker/task.ts"
+import { createManyArgv, type CreateItem } from "../worker/scripts/createMany.ts"
 
 export interface StoreContext {
   readonly broker: BrokerService
@@ -74,16 +74,21 @@ export const enqueueTasks = (
     const now = Date.now()
     // The request's trace travels with every task of the batch, as with a single /task.
     const traceparent = yield* currentTraceparent
-    const envelopes = requests.map((r): Envelope => ({ id: newTaskId(), type: r.type, payload: r.payload ?? null, created_at: now, traceparent }))
-    const records = envelopes.map((envelope, i) => ({
-      id: envelope.id,
-      fields: newRecordFields(envelope, { queue, maxAttempts: requests[i].maxAttempts ?? config.taskMaxAttempts, initiatedBy: config.instanceId })
-    }))
-    yield* broker.run(createMany, [k.taskIndex()], [String(config.taskTtlS * 1000), String(now), k.task(""), encodeRecords(records)])
-    yield* broker.push(k.queue(queue), envelopes.map(encodeEnvelope)).pipe(
-      Effect.tapError(() => broker.delete(envelopes.map((e) => k.task(e.id))).pipe(Effect.ignore))
+    const items: Array<CreateItem> = new Array(requests.length)
+    const envelopes: Array<string> = new Array(requests.length)
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i]
+      const id = newTaskId()
+      const payloadJson = JSON.stringify(r.payload ?? null)
+      items[i] = { id, type: r.type, payloadJson, maxAttempts: r.maxAttempts ?? config.taskMaxAttempts }
+      envelopes[i] = envelopeJson(id, r.type, payloadJson, now, traceparent)
+    }
+    const shared = sharedRecordFields(queue, config.instanceId, now, traceparent)
+    yield* broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, now, k.task(""), shared, items))
+    yield* broker.push(k.queue(queue), envelopes).pipe(
+      Effect.tapError(() => broker.delete(items.map((item) => k.task(item.id))).pipe(Effect.ignore))
     )
-    return envelopes.map((e) => e.id)
+    return items.map((item) => item.id)
   })
 
 /** A task record, or TaskNotFound. */

@@ -30,7 +30,15 @@ export const newTaskId = (): string => randomUUID()
 
 /** Serialize an envelope (field order fixed so equal envelopes are equal strings). */
 export const encodeEnvelope = (e: Envelope): string =>
-  JSON.stringify({ id: e.id, type: e.type, payload: e.payload, created_at: e.created_at, ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent }) })
+  envelopeJson(e.id, e.type, JSON.stringify(e.payload ?? null), e.created_at, e.traceparent)
+
+/**
+ * `encodeEnvelope` from parts, the payload already JSON: bulk enqueue has it as
+ * text for the record and must not stringify it twice.
+ */
+export const envelopeJson = (id: string, type: string, payloadJson: string, createdAt: number, traceparent?: string): string =>
+  `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"payload":${payloadJson},"created_at":${JSON.stringify(createdAt)}` +
+  (traceparent === undefined ? "}" : `,"traceparent":${JSON.stringify(traceparent)}}`)
 
 /** What a leased string turned out to be. */
 export type Leased =
@@ -81,14 +89,19 @@ export const newRecordFields = (
 ): Record<string, string> => ({
   task_id: e.id,
   type: e.type,
-  queue: options.queue,
   payload: JSON.stringify(e.payload ?? null),
-  status: "queued",
   max_attempts: String(options.maxAttempts),
-  initiated_by: options.initiatedBy,
-  created_at: String(e.created_at),
-  ...(options.idempotencyKey === undefined ? {} : { idempotency_key: options.idempotencyKey }),
-  ...(e.traceparent === undefined ? {} : { traceparent: e.traceparent })
+  ...sharedRecordFields(options.queue, options.initiatedBy, e.created_at, e.traceparent),
+  ...(options.idempotencyKey === undefined ? {} : { idempotency_key: options.idempotencyKey })
+})
+
+/** The fields of a new record that a bulk enqueue's tasks all share (createMany sends them once). */
+export const sharedRecordFields = (queue: string, initiatedBy: string, createdAt: number, traceparent?: string): Record<string, string> => ({
+  queue,
+  status: "queued",
+  initiated_by: initiatedBy,
+  created_at: String(createdAt),
+  ...(traceparent === undefined ? {} : { traceparent })
 })
 
 /**

@@ -39,7 +39,23 @@ for (const backend of BACKENDS) {
       assert.is(await Effect.runPromise(broker.listLength(config.taskQueue)), 0, "nothing left queued")
     }))
 
-  test(`a leased batch of pure tasks runs inline: good ones succeed with their results, bad payloads go dead naming the problem (${backend})`, async () =>
+  test(`a task queued in bulk has the same record as one queued alone (${backend})`, async () =>
+    withTasks(await configFor(backend, { instanceId: "A" }), async ({ call, waitFor, broker, keys }) => {
+      const single = (await call("POST", "/task", { type: "add", payload: { a: 1, b: 2 }, max_attempts: 4 })).body.task_id
+      const [bulk] = (await call("POST", "/task", [{ type: "add", payload: { a: 1, b: 2 }, max_attempts: 4 }])).body.task_ids
+      await waitFor(single, (v) => v.status === "succeeded")
+      await waitFor(bulk, (v) => v.status === "succeeded")
+      const records = await Effect.runPromise(broker.hashGetMany([keys.task(single), keys.task(bulk)]))
+      const comparable = (r: Record<string, string> | null) => {
+        const { task_id: _id, created_at: _c, updated_at: _u, ...rest } = r ?? {}
+        return rest
+      }
+      assert.equal(Object.keys(records[0] ?? {}).sort(), Object.keys(records[1] ?? {}).sort())
+      assert.equal(comparable(records[1]), comparable(records[0]))
+      assert.is(records[1]?.task_id, bulk)
+    }))
+
+  test(`raw pure items pushed by a producer get records and run: good ones succeed with their results, bad payloads go dead naming the problem (${backend})`, async () =>
     withTasks(await configFor(backend, { instanceId: "W", workerConcurrency: 32, taskMaxAttempts: 1 }), async ({ call, broker, keys, config }) => {
       // Raw items, pushed before anything is listening so the worker leases them as one batch.
       const raws = Array.from({ length: 40 }, (_, i) =>

@@ -5,6 +5,7 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import type { Fields } from "../../src/broker/Broker.ts"
+import { wellFormed } from "../../src/broker/wellFormed.ts"
 
 /** Levels in increasing severity; `minimum level` filters compare ranks. */
 export const LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "FATAL"] as const
@@ -87,16 +88,6 @@ export interface LogRecord {
 }
 
 /** ES2024 string methods (Node 20, Deno), not yet in the TS lib this project targets. */
-type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string }
-
-/**
- * Lone surrogates (a JSON `"\ud800"` escape decodes to one) become U+FFFD —
- * what Redis would have stored for them anyway — so every stored string is
- * valid UTF-8 and the batch's JSON text is accepted by Redis's `cjson`.
- */
-export const wellFormed = (text: string): string =>
-  (text as WellFormedString).isWellFormed() ? text : (text as WellFormedString).toWellFormed()
-
 /** The stream fields of one event; `traceparent` links the write to the request's trace. */
 export const toFields = (event: LogEvent, traceparent?: string): Fields => {
   const fields: Record<string, string> = {

@@ -13,6 +13,8 @@ import { Effect, Schedule } from "effect"
 import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import { ackMany, finishMany } from "./scripts/index.ts"
+import { ackManyArgv } from "./scripts/ackMany.ts"
+import { finishManyArgv } from "./scripts/finishMany.ts"
 
 /** One finished attempt. */
 export interface Success {
@@ -50,10 +52,8 @@ export const makeCompleter = (
     let wake: (() => void) | null = null
     const write = (batch: ReadonlyArray<Success>) =>
       Effect.gen(function*() {
-        const argv: Array<string> = [String(Date.now()), String(ttlMs), String(batch.length), k.task(""), handledBy]
-        for (const success of batch) argv.push(success.taskId, success.result)
-        yield* broker.run(finishMany, [k.taskIndex()], argv)
-        yield* broker.run(ackMany, [processing], batch.map((s) => s.raw))
+        yield* broker.run(finishMany, [k.taskIndex()], finishManyArgv(Date.now(), ttlMs, k.task(""), handledBy, batch))
+        yield* broker.run(ackMany, [processing], ackManyArgv(batch.map((s) => s.raw)))
       }).pipe(
         Effect.retry(flushRetry),
         Effect.catchAll((e) =>

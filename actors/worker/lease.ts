@@ -21,6 +21,7 @@ import { externalParent, withSampledTrace } from "../../src/telemetry/traceparen
 import type { Completer } from "./completer.ts"
 import { handlerFor, type HandlerRequirements, type TaskHandler } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
+import { ackManyArgv } from "./scripts/ackMany.ts"
 import { classify, encodeEnvelope, flat, newRecordFields, type Envelope, type Leased } from "./task.ts"
 
 /** Who is leasing, and where its items sit while they run. */
@@ -90,21 +91,19 @@ export const startBatch = (ctx: LeaseContext, queue: string, items: ReadonlyArra
     const prefix = k.task("")
     // The script reaches the task keys through ARGV; they must share the index's cluster slot.
     if (hashTagOf(prefix) !== hashTagOf(index)) return yield* Effect.die(new Error(`task keys ${prefix}… are not in the slot of ${index}`))
-    const argv: Array<string> = [String(now), String(config.taskTtlS * 1000), config.instanceId, String(items.length), prefix]
-    for (const item of leased) {
-      if (item.kind === "envelope") {
-        argv.push(item.envelope.id, "0")
-        continue
-      }
-      const create = flat(newRecordFields(item.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))
-      argv.push(item.envelope.id, String(create.length), ...create)
-    }
+    const startRows: Array<Array<string>> = new Array(leased.length)
+    leased.forEach((item, i) => {
+      startRows[i] = item.kind === "envelope"
+        ? [item.envelope.id]
+        : [item.envelope.id, ...flat(newRecordFields(item.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))]
+    })
+    const argv = [String(now), String(config.taskTtlS * 1000), config.instanceId, prefix, JSON.stringify(startRows)]
     const reply = yield* broker.run(startMany, [index], argv)
-    const rows = Array.isArray(reply) ? reply : []
+    const codes = Array.isArray(reply) ? reply : []
     const started: Array<Started> = []
     const dropped: Array<string> = []
     leased.forEach((item, i) => {
-      const row = rows[i]
+      const row = codes[i]
       const [code, attempts, max] = Array.isArray(row) ? row.map(Number) : [-1, 0, 0]
       if (code !== 0) {
         dropped.push(item.raw)
@@ -115,7 +114,7 @@ export const startBatch = (ctx: LeaseContext, queue: string, items: ReadonlyArra
     })
     if (dropped.length > 0) {
       yield* Effect.logInfo("task:dropped", { queue, count: dropped.length, reason: "record deleted, expired or already finished" })
-      yield* broker.run(ackMany, [k.processing(queue, ctx.consumer)], dropped)
+      yield* broker.run(ackMany, [k.processing(queue, ctx.consumer)], ackManyArgv(dropped))
     }
     return started
   })

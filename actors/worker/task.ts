@@ -12,6 +12,7 @@
  * record when a worker first leases them.
  */
 import { randomUUID } from "node:crypto"
+import { wellFormed } from "../../src/broker/wellFormed.ts"
 
 /** The canonical queue item. */
 export interface Envelope {
@@ -64,11 +65,12 @@ export const classify = (raw: string, now: number, id: () => string = newTaskId)
     if (typeof parsed.id === "string" && typeof parsed.type === "string") {
       const created = typeof parsed.created_at === "number" ? parsed.created_at : now
       const traceparent = typeof parsed.traceparent === "string" ? { traceparent: parsed.traceparent } : {}
-      return { kind: "envelope", envelope: { id: parsed.id, type: parsed.type, payload: parsed.payload, created_at: created, ...traceparent } }
+      // Ids and types go to Redis inside JSON script arguments: no lone surrogates (see broker/wellFormed).
+      return { kind: "envelope", envelope: { id: wellFormed(parsed.id), type: wellFormed(parsed.type), payload: parsed.payload, created_at: created, ...traceparent } }
     }
     if (typeof parsed.type === "string" || "type" in parsed) {
       // A raw task: its type and payload are checked by the handler registry (bad ones go to dead).
-      return { kind: "raw", envelope: { id: id(), type: String(parsed.type), payload: parsed.payload ?? null, created_at: now } }
+      return { kind: "raw", envelope: { id: id(), type: wellFormed(String(parsed.type)), payload: parsed.payload ?? null, created_at: now } }
     }
     if (typeof parsed.message === "string") {
       return { kind: "raw", envelope: { id: id(), type: "message", payload: { message: parsed.message }, created_at: now } }

@@ -49,7 +49,7 @@ for (const backend of BACKENDS) {
       assert.is(await Effect.runPromise(broker.listLength(keys.dead(config.taskQueue))), 10)
     }))
 
-  test(`a finished pure task delivered again is not recorded again, and one whose record is gone is not recreated (${backend})`, async () =>
+  test(`a finished pure task delivered again is not recorded again; one whose record is gone (or whose id is a lone surrogate) is not recreated (${backend})`, async () =>
     withTasks(await configFor(backend, { instanceId: "W" }), async ({ call, waitFor, broker, keys, config }) => {
       const posted = await call("POST", "/task", { a: 2, b: 3 })
       const done = await waitFor(posted.body.task_id, (v) => v.status === "succeeded")
@@ -57,7 +57,10 @@ for (const backend of BACKENDS) {
       await sleep(5) // a second success would then carry a later updated_at
       const again = encodeEnvelope({ id: posted.body.task_id, type: "add", payload: { a: 40, b: 2 }, created_at: Date.now() })
       const orphan = encodeEnvelope({ id: "no-such-record", type: "add", payload: { a: 1, b: 1 }, created_at: Date.now() })
-      await Effect.runPromise(broker.push(keys.queue(config.taskQueue), [again, orphan]))
+      // A producer's envelope whose id is a lone surrogate: it must not fail the batch's JSON script arguments.
+      const lone = '{"id":"\\ud800","type":"add","payload":{"a":1,"b":1},"created_at":1}'
+      const fresh = (await call("POST", "/task", { a: 20, b: 1 })).body.task_id
+      await Effect.runPromise(broker.push(keys.queue(config.taskQueue), [again, orphan, lone]))
       const deadline = Date.now() + 10_000
       const drained = async () => {
         const queued = await Effect.runPromise(broker.listLength(keys.queue(config.taskQueue)))
@@ -75,6 +78,7 @@ for (const backend of BACKENDS) {
         updated_at: done.updated_at
       })
       assert.is((await call("GET", "/tasks/no-such-record/status")).status, 404)
+      assert.is((await waitFor(fresh, (v) => v.status === "succeeded")).result, 21)
     }))
 }
 

@@ -218,7 +218,8 @@ async function waitForSinks(redisUrl: string, stream: string, group: string): Pr
       const groups = (await client.call("XINFO", "GROUPS", stream)) as Array<Array<string | number>>
       const info = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [String(g[2 * i]), g[2 * i + 1]])))
         .find((g) => g.name === group)
-      const last = ((await client.xrevrange(stream, "+", "-", "COUNT", 1))[0] ?? [null])[0]
+      // An empty stream (the latency phase run alone) has nothing to drain: the group sits at 0-0.
+      const last = ((await client.xrevrange(stream, "+", "-", "COUNT", 1))[0] ?? ["0-0"])[0]
       if (info !== undefined && Number(info.pending) === 0 && info["last-delivered-id"] === last) break
       await new Promise((r) => setTimeout(r, 250))
     }

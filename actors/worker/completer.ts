@@ -26,6 +26,14 @@ export interface Success {
 
 /** Most successes written by one flush. */
 const FLUSH_MAX = 256
+/**
+ * A flush of fewer successes first waits this long for more: under load the
+ * next leased batch finishes meanwhile and shares the two writes (each Redis
+ * command costs ≈ 40–90 µs of CPU here, mostly the socket write). A lone
+ * success is recorded 2 ms later; nothing waits longer.
+ */
+const GATHER_BELOW = 64
+const GATHER_MS = 2
 const flushRetry = Schedule.exponential("100 millis", 2).pipe(Schedule.intersect(Schedule.recurs(6)))
 
 export interface Completer {
@@ -76,7 +84,8 @@ export const makeCompleter = (
         wake = null
       })
     })
-    const flushOnce = Effect.zipRight(waitForWork, Effect.suspend(() => write(take(FLUSH_MAX))))
+    const gather = Effect.suspend(() => (pending.length < GATHER_BELOW ? Effect.sleep(GATHER_MS) : Effect.void))
+    const flushOnce = waitForWork.pipe(Effect.zipRight(gather), Effect.zipRight(Effect.suspend(() => write(take(FLUSH_MAX)))))
     const drain = Effect.suspend(() => {
       const rest = take(Number.MAX_SAFE_INTEGER)
       return rest.length === 0 ? Effect.void : write(rest)

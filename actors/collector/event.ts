@@ -87,7 +87,6 @@ export interface LogRecord {
   readonly traceparent?: string
 }
 
-/** ES2024 string methods (Node 20, Deno), not yet in the TS lib this project targets. */
 /** The stream fields of one event; `traceparent` links the write to the request's trace. */
 export const toFields = (event: LogEvent, traceparent?: string): Fields => {
   const fields: Record<string, string> = {

@@ -84,7 +84,7 @@ export const enqueueTasks = (
       envelopes[i] = envelopeJson(id, r.type, payloadJson, now, traceparent)
     }
     const shared = sharedRecordFields(queue, config.instanceId, now, traceparent)
-    yield* broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, now, k.task(""), shared, items))
+    yield* broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, now, k.task(""), flat(shared), items))
     yield* broker.push(k.queue(queue), envelopes).pipe(
       Effect.tapError(() => broker.delete(items.map((item) => k.task(item.id))).pipe(Effect.ignore))
     )

@@ -30,7 +30,7 @@ import type { ActorRegistry } from "../../src/actor/registry.ts"
 import type { HandlerRequirements } from "./handlers.ts"
 import type { Completer } from "./completer.ts"
 import { runDirect, runsDirect } from "./direct.ts"
-import { handBackAll, parseLeased, runBatch, startBatch, type LeaseContext } from "./lease.ts"
+import { handBackAll, parseLeased, runBatch, startBatch, type LeaseContext, type LeasedItem } from "./lease.ts"
 import { leaseBatch, promoteDue, queueState, reclaim } from "./scripts/index.ts"
 
 /** How long an idle fetch blocks before looking again (also bounds how stale `in_flight` can look). */
@@ -90,13 +90,13 @@ export const fetchOnce = (
         const firstFree = before >= config.workerConcurrency && slots.inFlight < config.workerConcurrency
         return firstFree || slots.inFlight <= enough ? Queue.offer(slots.freed, undefined) : Effect.void
       })
-    const parsed = parseLeased(items)
-    const direct = parsed.filter(runsDirect)
+    const direct: Array<LeasedItem> = []
+    const others: Array<LeasedItem> = []
+    for (const item of parseLeased(items)) (runsDirect(item) ? direct : others).push(item)
     if (direct.length > 0) {
       yield* FiberSet.run(fibers, runDirect(ctx, queue, direct, completer, fiber).pipe(Effect.ignore, Effect.ensuring(releaseMany(direct.length))))
-      if (direct.length === parsed.length) return
+      if (others.length === 0) return
     }
-    const others = direct.length === 0 ? parsed : parsed.filter((item) => !runsDirect(item))
     const started = yield* startBatch(ctx, queue, others).pipe(
       Effect.onError(() =>
         Effect.sync(() => void (slots.inFlight -= others.length)).pipe(

@@ -87,30 +87,27 @@ export const startBatch = (ctx: LeaseContext, queue: string, items: ReadonlyArra
     const { broker, config, keys: k } = ctx
     const now = Date.now()
     const index = k.taskIndex()
-    const leased = items.map(({ raw, leased }) => ({ raw, ...leased }))
     const prefix = k.task("")
     // The script reaches the task keys through ARGV; they must share the index's cluster slot.
     if (hashTagOf(prefix) !== hashTagOf(index)) return yield* Effect.die(new Error(`task keys ${prefix}… are not in the slot of ${index}`))
-    const startRows: Array<Array<string>> = new Array(leased.length)
-    leased.forEach((item, i) => {
-      startRows[i] = item.kind === "envelope"
-        ? [item.envelope.id]
-        : [item.envelope.id, ...flat(newRecordFields(item.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))]
-    })
+    const startRows = items.map(({ leased }) =>
+      leased.kind === "envelope"
+        ? [leased.envelope.id]
+        : [leased.envelope.id, ...flat(newRecordFields(leased.envelope, { queue, maxAttempts: config.taskMaxAttempts, initiatedBy: `producer:${queue}` }))])
     const argv = [String(now), String(config.taskTtlS * 1000), config.instanceId, prefix, JSON.stringify(startRows)]
     const reply = yield* broker.run(startMany, [index], argv)
     const codes = Array.isArray(reply) ? reply : []
     const started: Array<Started> = []
     const dropped: Array<string> = []
-    leased.forEach((item, i) => {
+    items.forEach(({ raw, leased: item }, i) => {
       const row = codes[i]
       const [code, attempts, max] = Array.isArray(row) ? row.map(Number) : [-1, 0, 0]
       if (code !== 0) {
-        dropped.push(item.raw)
+        dropped.push(raw)
         return
       }
-      const envelopeText = item.kind === "raw" ? encodeEnvelope(item.envelope) : item.raw
-      started.push({ raw: item.raw, envelope: item.envelope, envelopeText, attempt: attempts + 1, maxAttempts: max })
+      const envelopeText = item.kind === "raw" ? encodeEnvelope(item.envelope) : raw
+      started.push({ raw: raw, envelope: item.envelope, envelopeText, attempt: attempts + 1, maxAttempts: max })
     })
     if (dropped.length > 0) {
       yield* Effect.logInfo("task:dropped", { queue, count: dropped.length, reason: "record deleted, expired or already finished" })

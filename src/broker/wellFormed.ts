@@ -4,6 +4,7 @@
  * `"\ud800"` escape that Redis's `cjson` refuses, failing the whole batch.
  */
 
+/** ES2024 string methods (Node 20, Deno), not yet in the TS lib this project targets. */
 type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string }
 
 /**

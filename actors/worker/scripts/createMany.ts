@@ -23,17 +23,16 @@ export const createManyArgv = (
   ttlMs: number,
   now: number,
   taskKeyPrefix: string,
-  shared: Readonly<Record<string, string>>,
+  /** The fields every record shares, flat: `[field, value, …]`. */
+  shared: ReadonlyArray<string>,
   items: ReadonlyArray<CreateItem>
 ): Array<string> => {
-  const flatShared: Array<string> = []
-  for (const name in shared) flatShared.push(name, shared[name])
   const rows: Array<Array<string>> = new Array(items.length)
   for (let i = 0; i < items.length; i++) {
     const item = items[i]
     rows[i] = [item.id, item.type, item.payloadJson, String(item.maxAttempts)]
   }
-  return [String(ttlMs), String(now), taskKeyPrefix, JSON.stringify(flatShared), JSON.stringify(rows)]
+  return [String(ttlMs), String(now), taskKeyPrefix, JSON.stringify(shared), JSON.stringify(rows)]
 }
 
 /**

@@ -16,11 +16,18 @@
  * does not, so the ratio of CPU costs is the steadier figure (it is the
  * throughput ratio on an otherwise idle box whose CPUs are the limit).
  * Rounds alternate between the two; medians of the per-round ratios are printed.
- * Bounded: every wait has a deadline.
+ * Each system runs each round in a fresh child process of its own, which first
+ * runs two unmeasured warm-up rounds (JIT, heap) and then the measured N:
+ * in one shared process the two systems' code runs through the same ioredis
+ * functions and heap, and each slowed the other by a varying amount (the
+ * previous version did so; Fluxgate's processed CPU/task swung 35–75 µs).
+ * Bounded: every wait has a deadline, every child a kill timer.
  *
  *   node --import tsx bench/tasks.ts [tasks=10000] [concurrency=50] [rounds=3]
  */
 import { Queue, Worker } from "bullmq"
+import { execFile } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { Effect, Layer } from "effect"
 import { Redis } from "ioredis"
 import { enqueueTasks } from "../actors/tasks/store.ts"
@@ -31,9 +38,13 @@ import { makeConfig, type Role } from "../src/config.ts"
 import { processLayer } from "../src/main.ts"
 import { startRedis, uniqueName } from "../test/helpers/redis.ts"
 
-const [total = 10_000, concurrency = 50, rounds = 3] = process.argv.slice(2).map(Number)
+const child = process.argv[2] === "--child" ? { system: process.argv[3], url: process.argv[4] } : undefined
+const [total = 10_000, concurrency = 50, rounds = 3] = process.argv.slice(child ? 5 : 2).map(Number)
 const CHUNK = 1_000
 const DEADLINE_MS = 40_000
+/** Each child first runs WARMUP_ROUNDS unmeasured rounds of WARMUP tasks (JIT, connections, heap). */
+const WARMUP = Math.min(5_000, total)
+const WARMUP_ROUNDS = 2
 
 interface Phase {
   /** Tasks per wall-clock second. */
@@ -52,8 +63,8 @@ const waitFor = async (what: string, done: () => boolean) => {
   }
 }
 
-/** Measures one phase: wall time, our CPU and the Redis server's CPU. */
-const meter = (admin: Redis) => {
+/** Measures one phase of `count` tasks: wall time, our CPU and the Redis server's CPU. */
+const meter = (admin: Redis, count: number) => {
   const redisCpu = async () => {
     const info = await admin.info("cpu")
     const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0)
@@ -68,15 +79,15 @@ const meter = (admin: Redis) => {
       const used = process.cpuUsage(cpu)
       const redisUsed = (await redisCpu()) - redis
       return {
-        rate: Math.round(total / (ms / 1000)),
-        cpuUs: Math.round((used.user + used.system + redisUsed) / total),
-        redisUs: Math.round(redisUsed / total)
+        rate: Math.round(count / (ms / 1000)),
+        cpuUs: Math.round((used.user + used.system + redisUsed) / count),
+        redisUs: Math.round(redisUsed / count)
       }
     }
   }
 }
 
-const fluxgate = (url: string, start: ReturnType<typeof meter>) => {
+const fluxgate = (url: string, start: ReturnType<typeof meter>, total: number) => {
   const config = makeConfig({
     redisUrl: url,
     keyPrefix: uniqueName("bench"),
@@ -113,8 +124,8 @@ const fluxgate = (url: string, start: ReturnType<typeof meter>) => {
   })))
 }
 
-const bullmq = async (port: number, start: ReturnType<typeof meter>) => {
-  const connection = { host: "127.0.0.1", port, maxRetriesPerRequest: null }
+const bullmq = async (url: string, start: ReturnType<typeof meter>, total: number) => {
+  const connection = { host: "127.0.0.1", port: Number(new URL(url).port), maxRetriesPerRequest: null }
   const name = uniqueName("bull")
   const queue = new Queue(name, { connection })
   try {
@@ -146,15 +157,46 @@ const bullmq = async (port: number, start: ReturnType<typeof meter>) => {
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const x = (n: number) => `${n.toFixed(2)}×`
 
+interface Round {
+  readonly enqueue: Phase
+  readonly processed: Phase
+}
+
+/** Child: warm up, then one measured round; the result is the last line of stdout. */
+const runChild = async (system: string, url: string) => {
+  const admin = new Redis(url)
+  try {
+    const run = system === "fluxgate" ? fluxgate : bullmq
+    for (let i = 0; i < WARMUP_ROUNDS; i++) await run(url, meter(admin, WARMUP), WARMUP)
+    const round: Round = await run(url, meter(admin, total), total)
+    console.log(JSON.stringify(round))
+  } finally {
+    admin.disconnect()
+  }
+}
+
+/** Parent: one round of `system` in a fresh process. */
+const inChild = (system: string, url: string) =>
+  new Promise<Round>((resolve, reject) => {
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child", system, url, String(total), String(concurrency)]
+    execFile(process.execPath, args, { timeout: 3 * DEADLINE_MS, maxBuffer: 16 << 20, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${system} child: ${error.message}\n${stderr}`))
+      resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as Round)
+    })
+  })
+
+if (child) {
+  await runChild(child.system, child.url)
+  process.exit(0)
+}
+
 const redis = await startRedis()
-const admin = new Redis(redis.url)
 try {
-  const start = meter(admin)
-  console.log(`tasks=${total} concurrency=${concurrency} rounds=${rounds} redis=${redis.url}`)
+  console.log(`tasks=${total} concurrency=${concurrency} rounds=${rounds} warm-up=${WARMUP_ROUNDS}×${WARMUP} redis=${redis.url}`)
   const ratios = { enqueueRate: [] as Array<number>, processedRate: [] as Array<number>, enqueueCpu: [] as Array<number>, processedCpu: [] as Array<number> }
   for (let round = 1; round <= rounds; round++) {
-    const bull = await bullmq(redis.port, start)
-    const flux = await fluxgate(redis.url, start)
+    const bull = await inChild("bullmq", redis.url)
+    const flux = await inChild("fluxgate", redis.url)
     ratios.enqueueRate.push(flux.enqueue.rate / bull.enqueue.rate)
     ratios.processedRate.push(flux.processed.rate / bull.processed.rate)
     ratios.enqueueCpu.push(bull.enqueue.cpuUs / flux.enqueue.cpuUs)
@@ -167,7 +209,6 @@ try {
   console.log(`median bullmq/fluxgate, CPU per task:   enqueue ${x(median(ratios.enqueueCpu))}  processed ${x(median(ratios.processedCpu))}`)
   console.log("targets: enqueue ≥ 5×, processed ≥ 3×")
 } finally {
-  admin.disconnect()
   await redis.kill()
 }
 process.exit(0)

@@ -10,7 +10,7 @@ import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
-import { encodeEnvelope, envelopeJson, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, type Envelope } from "../worker/task.ts"
+import { encodeEnvelope, envelopeJson, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, TASK_INDEX_MAX, type Envelope } from "../worker/task.ts"
 import { createManyArgv, type CreateItem } from "../worker/scripts/createMany.ts"
 
 export interface StoreContext {
@@ -19,8 +19,6 @@ export interface StoreContext {
   readonly keys: Keys
 }
 
-/** Records examined at most by one `GET /tasks` (newest first) before it answers with what it found. */
-export const LIST_SCAN_MAX = 5_000
 
 /**
  * Create the record (once per idempotency key), then queue the envelope. If
@@ -44,7 +42,7 @@ export const enqueueTask = (
     })
     const idem = request.idempotencyKey
     const reply = yield* broker.run(createTask, [k.idempotency(idem ?? envelope.id), k.task(envelope.id), k.taskIndex()], [
-      idem === undefined ? "0" : "1", String(config.taskTtlS * 1000), String(now), envelope.id, ...flat(fields)
+      idem === undefined ? "0" : "1", String(config.taskTtlS * 1000), envelope.id, ...flat(fields)
     ])
     const [created, id] = Array.isArray(reply) ? [Number(reply[0]), String(reply[1])] : [0, ""]
     if (created !== 1) return { taskId: id, created: false }
@@ -96,7 +94,7 @@ export const getRecord = (ctx: StoreContext, id: string) =>
   Effect.flatMap(ctx.broker.hashGet(ctx.keys.task(id)), (record) =>
     record === null || record.status === undefined ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(record))
 
-/** Records newest first matching the filters; expired records are pruned from the index on the way. */
+/** Records newest first matching the filters, from the index's TASK_INDEX_MAX newest ids (ids whose record expired are skipped). */
 export const listRecords = (
   ctx: StoreContext,
   filter: { readonly status?: string; readonly type?: string; readonly q?: string; readonly limit: number }
@@ -106,15 +104,10 @@ export const listRecords = (
     const out: Array<Record<string, string>> = []
     const page = Math.max(50, Math.min(500, filter.limit * 2))
     const q = filter.q?.toLowerCase()
-    for (let offset = 0; offset < LIST_SCAN_MAX && out.length < filter.limit; offset += page) {
-      const ids = yield* broker.sortedRangeDesc(k.taskIndex(), offset, page)
+    for (let offset = 0; offset < TASK_INDEX_MAX && out.length < filter.limit; offset += page) {
+      const ids = yield* broker.listRange(k.taskIndex(), offset, Math.min(offset + page, TASK_INDEX_MAX) - 1)
       if (ids.length === 0) break
       const records = yield* broker.hashGetMany(ids.map((id) => k.task(id)))
-      const gone = ids.filter((_, i) => records[i] === null)
-      if (gone.length > 0) {
-        yield* broker.sortedRemove(k.taskIndex(), gone)
-        offset -= gone.length
-      }
       for (const r of records) {
         if (r === null || out.length >= filter.limit) continue
         if (filter.status !== undefined && r.status !== filter.status) continue

@@ -26,6 +26,16 @@ export interface Envelope {
 
 export type TaskStatus = "queued" | "running" | "retrying" | "succeeded" | "failed"
 
+/**
+ * Task ids the index (`keys.taskIndex`, a list, newest first) keeps; `GET /tasks`
+ * looks through these. A list, not a sorted set by creation time: an LPUSH of a
+ * batch costs Redis a fraction of a ZADD per member (measured on createMany:
+ * 6.4–6.9 against 11–12 µs per record in all), and the cap (one LTRIM) bounds
+ * it where the sorted set needed pruning by age. Ids of deleted tasks are
+ * removed with them; ids of expired records stay until trimmed and are skipped.
+ */
+export const TASK_INDEX_MAX = 5_000
+
 /** A new task id: sortable enough to read, unique across processes. */
 export const newTaskId = (): string => randomUUID()
 

@@ -36,6 +36,8 @@ export interface EmbeddedStore {
   rpop(key: string): string | null
   /** LREM semantics: count > 0 from head, < 0 from tail, 0 all. */
   lrem(key: string, count: number, value: string): number
+  /** Keep only elements start..stop (inclusive, negative from the end), as LTRIM. */
+  ltrim(key: string, start: number, stop: number): void
   lrange(key: string, start: number, stop: number): Array<string>
   llen(key: string): number
   lmove(source: string, destination: string, from: "LEFT" | "RIGHT", to: "LEFT" | "RIGHT"): string | null

@@ -36,7 +36,7 @@ export interface Keys {
   readonly dead: (queue: string) => string
   /** One task record (hash). */
   readonly task: (id: string) => string
-  /** Index of task ids by creation time (sorted set). */
+  /** The newest task ids, newest first (a list capped at TASK_INDEX_MAX, see worker/task). */
   readonly taskIndex: () => string
   /** Idempotency key → task id. */
   readonly idempotency: (key: string) => string
@@ -65,7 +65,8 @@ export const keys = (prefix: string): Keys => {
     delayed: (queue) => `${queueTag(queue)}:${prefix}:delayed:${queue}`,
     dead: (queue) => `${queueTag(queue)}:${prefix}:dead:${queue}`,
     task: (id) => `${own}:task:${id}`,
-    taskIndex: () => `${own}:tasks`,
+    // Not `:tasks`: that name held the earlier sorted-set index, and a list op on it would fail WRONGTYPE.
+    taskIndex: () => `${own}:tasks:recent`,
     idempotency: (key) => `${own}:idem:${key}`,
     heartbeat: (consumer) => `${own}:heartbeat:${consumer}`,
     gate: (name) => `${own}:gate:${name}`,

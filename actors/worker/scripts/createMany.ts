@@ -8,6 +8,7 @@
  * sides an encode/decode each.
  */
 import type { Script } from "../../../src/broker/Script.ts"
+import { TASK_INDEX_MAX } from "../task.ts"
 
 /** One record of a `createMany` batch: what is not shared with the others. */
 export interface CreateItem {
@@ -38,14 +39,14 @@ export const createManyArgv = (
 /**
  * Each record: `task_id`, `type`, `payload`, `max_attempts` from its row, plus
  * the shared fields. Task keys are ARGV[3] .. id and share KEYS[1]'s hash tag
- * (see startMany). Also drops index entries older than the record TTL.
+ * (see startMany). The ids go to the head of the index (trimmed to TASK_INDEX_MAX).
  * Reply: how many were created.
  */
 export const createMany: Script = {
   name: "fluxgate_createMany",
   numberOfKeys: 1,
   lua: `
--- KEYS[1] task index (sorted set, score = created ms); every task key below shares its hash tag
+-- KEYS[1] task index (list of ids, newest first); every task key below shares its hash tag
 -- ARGV[1] record TTL in ms
 -- ARGV[2] now (ms)
 -- ARGV[3] task key prefix (task key = prefix .. id)
@@ -58,26 +59,25 @@ local items = cjson.decode(ARGV[5])
 -- one argument table for every HSET: the per-record slots are overwritten each time
 local args = {"task_id", "", "type", "", "payload", "", "max_attempts", ""}
 for i = 1, #shared do args[8 + i] = shared[i] end
-local scored = {}
+local ids = {}
 for i = 1, #items do
   local item = items[i]
   local key = prefix .. item[1]
   args[2], args[4], args[6], args[8] = item[1], item[2], item[3], item[4]
   rcall("HSET", key, unpack(args))
   rcall("PEXPIRE", key, ttl)
-  scored[#scored + 1] = now
-  scored[#scored + 1] = item[1]
-  -- one ZADD per 200 records: fewer calls, and unpack stays far below Lua's stack limit
-  if #scored >= 400 or i == #items then
-    rcall("ZADD", KEYS[1], unpack(scored))
-    scored = {}
+  ids[#ids + 1] = item[1]
+  -- one LPUSH per 200 records: fewer calls, and unpack stays far below Lua's stack limit
+  if #ids >= 200 or i == #items then
+    rcall("LPUSH", KEYS[1], unpack(ids))
+    ids = {}
   end
 end
-rcall("ZREMRANGEBYSCORE", KEYS[1], "-inf", "(" .. (tonumber(now) - tonumber(ttl)))
+rcall("LTRIM", KEYS[1], 0, ${TASK_INDEX_MAX - 1})
 return #items
 `,
   embedded: (store, keys, argv) => {
-    const [ttl, now] = [Number(argv[0]), Number(argv[1])]
+    const ttl = Number(argv[0])
     const prefix = argv[2]
     const flatShared = JSON.parse(argv[3]) as Array<string>
     const shared: Record<string, string> = {}
@@ -86,10 +86,9 @@ return #items
     for (const [id, type, payload, maxAttempts] of items) {
       store.hset(prefix + id, { task_id: id, type, payload, max_attempts: maxAttempts, ...shared })
       store.pexpire(prefix + id, ttl)
-      store.zadd(keys[0], now, id)
+      store.lpush(keys[0], id)
     }
-    const stale = store.zrangeByScore(keys[0], -Infinity, now - ttl - 1)
-    if (stale.length > 0) store.zrem(keys[0], ...stale)
+    store.ltrim(keys[0], 0, TASK_INDEX_MAX - 1)
     return items.length
   }
 }

@@ -1,5 +1,6 @@
 /** @module worker/scripts/startMany — mark a batch of leased tasks running, creating records for raw items. */
 import type { Script } from "../../../src/broker/Script.ts"
+import { TASK_INDEX_MAX } from "../task.ts"
 
 /**
  * One call per leased batch instead of one per task, the batch as ONE JSON
@@ -18,7 +19,7 @@ export const startMany: Script = {
   name: "fluxgate_startMany",
   numberOfKeys: 1,
   lua: `
--- KEYS[1] task index (sorted set, score = created ms); every task key below shares its hash tag
+-- KEYS[1] task index (list of ids, newest first); every task key below shares its hash tag
 -- ARGV[1] now (ms)
 -- ARGV[2] record TTL in ms (for records created here)
 -- ARGV[3] handled_by (worker instance id)
@@ -36,7 +37,8 @@ for item, row in ipairs(cjson.decode(ARGV[5])) do
     if #row > 1 then
       rcall("HSET", key, unpack(row, 2))
       rcall("PEXPIRE", key, ARGV[2])
-      rcall("ZADD", KEYS[1], now, id)
+      rcall("LPUSH", KEYS[1], id)
+      rcall("LTRIM", KEYS[1], 0, ${TASK_INDEX_MAX - 1})
       r = rcall("HMGET", key, "status", "attempts", "max_attempts")
     else
       code = -1
@@ -70,7 +72,8 @@ return out
           for (let f = 0; f + 1 < create.length; f += 2) fields[create[f]] = create[f + 1]
           store.hset(key, fields)
           store.pexpire(key, Number(ttl))
-          store.zadd(keys[0], Number(now), id)
+          store.lpush(keys[0], id)
+          store.ltrim(keys[0], 0, TASK_INDEX_MAX - 1)
           status = store.hget(key, "status")
         } else {
           code = -1

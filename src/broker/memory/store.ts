@@ -164,6 +164,14 @@ export class MemoryStore extends Keyspace implements EmbeddedStore {
     return from > to ? [] : list.slice(from, to + 1)
   }
 
+  ltrim(key: string, start: number, stop: number): void {
+    const list = this.read(key, "list")
+    if (!list) return
+    const kept = this.lrange(key, start, stop)
+    if (kept.length !== list.length) list.replace(kept)
+    this.prune(key, list.length)
+  }
+
   llen(key: string): number {
     return this.read(key, "list")?.length ?? 0
   }

@@ -4,7 +4,7 @@
  * Starts its own redis-server (loopback, free port, no persistence) and three
  * server processes: a bare Hono POST handler (@hono/node-server, reads the body,
  * answers 202 JSON), Fluxgate `ROLES=collector` and Fluxgate `ROLES=distributor`
- * on that Redis. Then, with the same HTTP client (keep-alive, fixed concurrency):
+ * on that Redis (the production bundle, `node dist/server.js`, built first). Then, with the same HTTP client (keep-alive, fixed concurrency):
  * - single-event POST /ingest req/s ÷ bare Hono POST req/s (target ≥ 0.8);
  * - NDJSON batches (1,000 events per request) events/s ÷ `redis-benchmark -P 64
  *   XADD MAXLEN ~` ops/s on the same Redis, the pipelined-XADD ceiling (target ≥ 0.5);
@@ -34,6 +34,8 @@ const CONCURRENCY = 32
 const BATCH = 1000
 const LATENCY_RATE = 5000
 const root = resolve(import.meta.dirname ?? ".", "..")
+/** The servers run the production bundle (`node dist/server`, built at start); BENCH_SERVER=tsx runs the sources instead. */
+const SERVER = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/server.ts"] : ["dist/server.js"]
 
 interface Server {
   readonly url: string
@@ -231,13 +233,14 @@ async function waitForSinks(redisUrl: string, stream: string, group: string): Pr
 
 async function main() {
   const started = performance.now()
+  if (process.env.BENCH_SERVER !== "tsx") await promisify(execFile)(process.execPath, ["scripts/build.mjs"], { cwd: root, timeout: 60_000 })
   const redis = await startRedis()
   const env = { REDIS_URL: redis.url, KEY_PREFIX: "bench", STREAM_NAME: "bench:logs", TRIM_MAXLEN: "50000" }
   const [barePort, collectorPort, distributorPort] = await Promise.all([freePort(), freePort(), freePort()])
   const [bare, collector, distributor] = await Promise.all([
     spawnServer(["--import", "tsx", "bench/ingest.ts", "--bare", String(barePort)], {}, barePort),
-    spawnServer(["--import", "tsx", "src/server.ts"], { ...env, ROLES: "collector" }, collectorPort),
-    spawnServer(["--import", "tsx", "src/server.ts"], { ...env, ROLES: "distributor", INSTANCE_ID: "bench-distributor" }, distributorPort)
+    spawnServer(SERVER, { ...env, ROLES: "collector" }, collectorPort),
+    spawnServer(SERVER, { ...env, ROLES: "distributor", INSTANCE_ID: "bench-distributor" }, distributorPort)
   ])
   console.log(`servers up after ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })

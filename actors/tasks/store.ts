@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
-import { TaskConflict, TaskNotFound } from "../../src/errors.ts"
+import { TaskConflict, TaskNotFound, type StreamUnavailable } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
 import { encodeEnvelope, envelopeJson, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, TASK_INDEX_MAX, type Envelope } from "../worker/task.ts"
@@ -54,12 +54,26 @@ export const enqueueTask = (
     return { taskId: envelope.id, created: true }
   })
 
+/** Records per `createMany` call of a bulk enqueue (see enqueueTasks). */
+const CREATE_SLICE = 250
+
 /**
- * Queue many tasks of one queue at once (no idempotency keys): every record in
- * one `createMany` call (one JSON argument), then every envelope in one LPUSH —
- * two commands for the whole batch. If the push fails, the records are removed
- * again (best effort; otherwise they expire with TASK_TTL_S), so a 503 leaves
- * no record saying `queued` for a task never queued.
+ * Queue many tasks of one queue at once (no idempotency keys): the records in
+ * `createMany` calls of CREATE_SLICE (one JSON argument each), then every
+ * envelope in one LPUSH.
+ *
+ * Nothing waits in between where order is already guaranteed: on one
+ * connection (standalone Redis, the embedded broker) commands run in the order
+ * they are sent, so each slice goes out as soon as it is encoded (Redis creates
+ * slice i while this process encodes slice i + 1) and the LPUSH follows the
+ * last slice at once; a worker still never sees an envelope before its record.
+ * In a cluster the queue and the records live on different nodes, so the
+ * LPUSH waits for every slice's reply.
+ *
+ * A 503 leaves nothing that says `queued`: on any failure the batch's records
+ * are deleted (best effort; otherwise they expire with TASK_TTL_S). Envelopes
+ * that were queued anyway (a slice failed after the LPUSH was sent) are
+ * orphans, which workers drop without running (startMany, finishMany: no record).
  */
 export const enqueueTasks = (
   ctx: StoreContext,
@@ -72,21 +86,34 @@ export const enqueueTasks = (
     const now = Date.now()
     // The request's trace travels with every task of the batch, as with a single /task.
     const traceparent = yield* currentTraceparent
-    const items: Array<CreateItem> = new Array(requests.length)
+    const shared = flat(sharedRecordFields(queue, config.instanceId, now, traceparent))
+    const ids: Array<string> = new Array(requests.length)
     const envelopes: Array<string> = new Array(requests.length)
-    for (let i = 0; i < requests.length; i++) {
-      const r = requests[i]
-      const id = newTaskId()
-      const payloadJson = JSON.stringify(r.payload ?? null)
-      items[i] = { id, type: r.type, payloadJson, maxAttempts: r.maxAttempts ?? config.taskMaxAttempts }
-      envelopes[i] = envelopeJson(id, r.type, payloadJson, now, traceparent)
-    }
-    const shared = sharedRecordFields(queue, config.instanceId, now, traceparent)
-    yield* broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, now, k.task(""), flat(shared), items))
-    yield* broker.push(k.queue(queue), envelopes).pipe(
-      Effect.tapError(() => broker.delete(items.map((item) => k.task(item.id))).pipe(Effect.ignore))
+    // Encoding happens inside each slice's effect, so it overlaps Redis working on the slice before.
+    const createSlice = (from: number) =>
+      Effect.suspend(() => {
+        const items: Array<CreateItem> = []
+        for (let i = from; i < Math.min(from + CREATE_SLICE, requests.length); i++) {
+          const r = requests[i]
+          const id = newTaskId()
+          const payloadJson = JSON.stringify(r.payload ?? null)
+          ids[i] = id
+          items.push({ id, type: r.type, payloadJson, maxAttempts: r.maxAttempts ?? config.taskMaxAttempts })
+          envelopes[i] = envelopeJson(id, r.type, payloadJson, now, traceparent)
+        }
+        return broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, now, k.task(""), shared, items))
+      })
+    const slices: Array<Effect.Effect<unknown, StreamUnavailable>> = []
+    for (let from = 0; from < requests.length; from += CREATE_SLICE) slices.push(createSlice(from))
+    const push = Effect.suspend(() => broker.push(k.queue(queue), envelopes))
+    // Unbounded concurrency starts the fibers in order, and each sends its command before it yields.
+    const all = broker.mode === "cluster"
+      ? Effect.all(slices, { concurrency: "unbounded", discard: true }).pipe(Effect.zipRight(push))
+      : Effect.all([...slices, push], { concurrency: "unbounded", discard: true })
+    yield* all.pipe(
+      Effect.tapError(() => broker.delete(ids.filter((id) => id !== undefined).map((id) => k.task(id))).pipe(Effect.ignore))
     )
-    return items.map((item) => item.id)
+    return ids
   })
 
 /** A task record, or TaskNotFound. */

@@ -48,6 +48,8 @@ type Op<A> = Effect.Effect<A, StreamUnavailable>
 
 export interface BrokerService {
   readonly backend: "embedded" | "redis"
+  /** One ordered command channel ("embedded", "standalone": commands run in the order sent) or a cluster of nodes. */
+  readonly mode: "embedded" | "standalone" | "cluster"
 
   // ── Streams ────────────────────────────────────────────────────────────────
   /** Append entries in order, capping the stream at about `maxLen` (XADD MAXLEN ~); one round trip. Returns their ids. */

@@ -33,6 +33,7 @@ export const makeMemoryBroker = (options: MemoryBrokerOptions = {}): BrokerServi
   const { store, exec } = context
   return {
     backend: "embedded",
+    mode: "embedded",
     ...streamOps(context),
     ...listOps(context),
 

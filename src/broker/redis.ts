@@ -61,6 +61,7 @@ const make = (options: RedisBrokerOptions) =>
     yield* Effect.logDebug(`broker connected to ${describeAddress(address)} (${connections.mode})`)
     const service: BrokerService = {
       backend: "redis",
+      mode: connections.mode,
       ...streamOps(connections),
       ...groupOps(connections),
       ...listOps(connections),

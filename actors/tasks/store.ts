@@ -116,10 +116,13 @@ export const enqueueTasks = (
     return ids
   })
 
-/** A task record, or TaskNotFound. */
+/**
+ * A task record with its `task_id`, or TaskNotFound. The id is the key's suffix
+ * and is not stored in the hash (records written before this carry it too).
+ */
 export const getRecord = (ctx: StoreContext, id: string) =>
   Effect.flatMap(ctx.broker.hashGet(ctx.keys.task(id)), (record) =>
-    record === null || record.status === undefined ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(record))
+    record === null || record.status === undefined ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed<Record<string, string>>({ ...record, task_id: id }))
 
 /** Records newest first matching the filters, from the index's TASK_INDEX_MAX newest ids (ids whose record expired are skipped). */
 export const listRecords = (
@@ -135,8 +138,10 @@ export const listRecords = (
       const ids = yield* broker.listRange(k.taskIndex(), offset, Math.min(offset + page, TASK_INDEX_MAX) - 1)
       if (ids.length === 0) break
       const records = yield* broker.hashGetMany(ids.map((id) => k.task(id)))
-      for (const r of records) {
-        if (r === null || out.length >= filter.limit) continue
+      for (let i = 0; i < records.length; i++) {
+        const stored = records[i]
+        if (stored === null || out.length >= filter.limit) continue
+        const r: Record<string, string> = { ...stored, task_id: ids[i] }
         if (filter.status !== undefined && r.status !== filter.status) continue
         if (filter.type !== undefined && r.type !== filter.type) continue
         if (q !== undefined && !(r.task_id ?? "").toLowerCase().includes(q) && !(r.error ?? "").toLowerCase().includes(q)) continue

@@ -92,14 +92,14 @@ export const classify = (raw: string, now: number, id: () => string = newTaskId)
 /**
  * The fields of a new record. Kept lean because bulk enqueue writes one per
  * task: no copy of the envelope (`envelopeOfRecord` rebuilds the exact string),
- * and `attempts` / `updated_at` are absent until the first change (read as 0 /
+ * no `task_id` (the key ends with it; `store.getRecord` adds it back), and
+ * `attempts` / `updated_at` are absent until the first change (read as 0 /
  * `created_at`).
  */
 export const newRecordFields = (
   e: Envelope,
   options: { readonly queue: string; readonly maxAttempts: number; readonly initiatedBy: string; readonly idempotencyKey?: string }
 ): Record<string, string> => ({
-  task_id: e.id,
   type: e.type,
   payload: JSON.stringify(e.payload ?? null),
   max_attempts: String(options.maxAttempts),
@@ -120,6 +120,7 @@ export const sharedRecordFields = (queue: string, initiatedBy: string, createdAt
  * The queued string of a record's task, byte for byte (so LREM/ZREM find it):
  * `payload` was written with JSON.stringify, and JSON.stringify(JSON.parse(x))
  * gives x back. Records written before this layout carry `envelope` itself.
+ * `record` as `store.getRecord` returns it, with its `task_id`.
  */
 export const envelopeOfRecord = (record: Readonly<Record<string, string>>): string => {
   if (record.envelope !== undefined && record.envelope !== "") return record.envelope

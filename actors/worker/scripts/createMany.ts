@@ -37,7 +37,7 @@ export const createManyArgv = (
 }
 
 /**
- * Each record: `task_id`, `type`, `payload`, `max_attempts` from its row, plus
+ * Each record: `type`, `payload`, `max_attempts` from its row, plus
  * the shared fields. Task keys are ARGV[3] .. id and share KEYS[1]'s hash tag
  * (see startMany). The ids go to the head of the index (trimmed to TASK_INDEX_MAX).
  * Reply: how many were created.
@@ -57,13 +57,13 @@ local ttl, now, prefix = ARGV[1], ARGV[2], ARGV[3]
 local shared = cjson.decode(ARGV[4])
 local items = cjson.decode(ARGV[5])
 -- one argument table for every HSET: the per-record slots are overwritten each time
-local args = {"task_id", "", "type", "", "payload", "", "max_attempts", ""}
-for i = 1, #shared do args[8 + i] = shared[i] end
+local args = {"type", "", "payload", "", "max_attempts", ""}
+for i = 1, #shared do args[6 + i] = shared[i] end
 local ids = {}
 for i = 1, #items do
   local item = items[i]
   local key = prefix .. item[1]
-  args[2], args[4], args[6], args[8] = item[1], item[2], item[3], item[4]
+  args[2], args[4], args[6] = item[2], item[3], item[4]
   rcall("HSET", key, unpack(args))
   rcall("PEXPIRE", key, ttl)
   ids[#ids + 1] = item[1]
@@ -84,7 +84,7 @@ return #items
     for (let f = 0; f + 1 < flatShared.length; f += 2) shared[flatShared[f]] = flatShared[f + 1]
     const items = JSON.parse(argv[4]) as Array<[string, string, string, string]>
     for (const [id, type, payload, maxAttempts] of items) {
-      store.hset(prefix + id, { task_id: id, type, payload, max_attempts: maxAttempts, ...shared })
+      store.hset(prefix + id, { type, payload, max_attempts: maxAttempts, ...shared })
       store.pexpire(prefix + id, ttl)
       store.lpush(keys[0], id)
     }

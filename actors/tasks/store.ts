@@ -19,7 +19,6 @@ export interface StoreContext {
   readonly keys: Keys
 }
 
-
 /**
  * Create the record (once per idempotency key), then queue the envelope. If
  * queueing fails the record and key are removed, so a 503 leaves nothing behind.
@@ -144,7 +143,7 @@ export const listRecords = (
         const r: Record<string, string> = { ...stored, task_id: ids[i] }
         if (filter.status !== undefined && r.status !== filter.status) continue
         if (filter.type !== undefined && r.type !== filter.type) continue
-        if (q !== undefined && !(r.task_id ?? "").toLowerCase().includes(q) && !(r.error ?? "").toLowerCase().includes(q)) continue
+        if (q !== undefined && !r.task_id.toLowerCase().includes(q) && !(r.error ?? "").toLowerCase().includes(q)) continue
         out.push(r)
       }
       if (ids.length < page) break

@@ -100,7 +100,7 @@ export const enqueueTasks = (
           items.push({ id, type: r.type, payloadJson, maxAttempts: r.maxAttempts ?? config.taskMaxAttempts })
           envelopes[i] = envelopeJson(id, r.type, payloadJson, now, traceparent)
         }
-        return broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, now, k.task(""), shared, items))
+        return broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, k.task(""), shared, items))
       })
     const slices: Array<Effect.Effect<unknown, StreamUnavailable>> = []
     for (let from = 0; from < requests.length; from += CREATE_SLICE) slices.push(createSlice(from))

@@ -19,10 +19,9 @@ export interface CreateItem {
   readonly maxAttempts: number
 }
 
-/** ARGV for `createMany`: `[ttlMs, now, taskKeyPrefix, shared fields JSON, items JSON]`. */
+/** ARGV for `createMany`: `[ttlMs, taskKeyPrefix, shared fields JSON, items JSON]` (created_at is a shared field). */
 export const createManyArgv = (
   ttlMs: number,
-  now: number,
   taskKeyPrefix: string,
   /** The fields every record shares, flat: `[field, value, …]`. */
   shared: ReadonlyArray<string>,
@@ -33,12 +32,12 @@ export const createManyArgv = (
     const item = items[i]
     rows[i] = [item.id, item.type, item.payloadJson, String(item.maxAttempts)]
   }
-  return [String(ttlMs), String(now), taskKeyPrefix, JSON.stringify(shared), JSON.stringify(rows)]
+  return [String(ttlMs), taskKeyPrefix, JSON.stringify(shared), JSON.stringify(rows)]
 }
 
 /**
  * Each record: `type`, `payload`, `max_attempts` from its row, plus
- * the shared fields. Task keys are ARGV[3] .. id and share KEYS[1]'s hash tag
+ * the shared fields. Task keys are ARGV[2] .. id and share KEYS[1]'s hash tag
  * (see startMany). The ids go to the head of the index (trimmed to TASK_INDEX_MAX).
  * Reply: how many were created.
  */
@@ -48,14 +47,13 @@ export const createMany: Script = {
   lua: `
 -- KEYS[1] task index (list of ids, newest first); every task key below shares its hash tag
 -- ARGV[1] record TTL in ms
--- ARGV[2] now (ms)
--- ARGV[3] task key prefix (task key = prefix .. id)
--- ARGV[4] fields every record shares, JSON: [field, value, …]
--- ARGV[5] the records, JSON: [[id, type, payload, max_attempts], …]
+-- ARGV[2] task key prefix (task key = prefix .. id)
+-- ARGV[3] fields every record shares, JSON: [field, value, …]
+-- ARGV[4] the records, JSON: [[id, type, payload, max_attempts], …]
 local rcall = redis.call
-local ttl, now, prefix = ARGV[1], ARGV[2], ARGV[3]
-local shared = cjson.decode(ARGV[4])
-local items = cjson.decode(ARGV[5])
+local ttl, prefix = ARGV[1], ARGV[2]
+local shared = cjson.decode(ARGV[3])
+local items = cjson.decode(ARGV[4])
 -- one argument table for every HSET: the per-record slots are overwritten each time
 local args = {"type", "", "payload", "", "max_attempts", ""}
 for i = 1, #shared do args[6 + i] = shared[i] end
@@ -78,11 +76,11 @@ return #items
 `,
   embedded: (store, keys, argv) => {
     const ttl = Number(argv[0])
-    const prefix = argv[2]
-    const flatShared = JSON.parse(argv[3]) as Array<string>
+    const prefix = argv[1]
+    const flatShared = JSON.parse(argv[2]) as Array<string>
     const shared: Record<string, string> = {}
     for (let f = 0; f + 1 < flatShared.length; f += 2) shared[flatShared[f]] = flatShared[f + 1]
-    const items = JSON.parse(argv[4]) as Array<[string, string, string, string]>
+    const items = JSON.parse(argv[3]) as Array<[string, string, string, string]>
     for (const [id, type, payload, maxAttempts] of items) {
       store.hset(prefix + id, { type, payload, max_attempts: maxAttempts, ...shared })
       store.pexpire(prefix + id, ttl)

@@ -19,6 +19,7 @@ import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
 import { Metrics, record } from "../../src/telemetry/metrics.ts"
 import { externalParent, withSampledTrace } from "../../src/telemetry/traceparent.ts"
 import type { Completer } from "./completer.ts"
+import { fastDecoder } from "./fastDecoder.ts"
 import { handlerFor, type HandlerRequirements, type TaskHandler } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
 import { ackManyArgv } from "./scripts/ackMany.ts"
@@ -117,11 +118,19 @@ export const startBatch = (ctx: LeaseContext, queue: string, items: ReadonlyArra
   })
 
 const decoders = new WeakMap<TaskHandler, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
-/** Built once per handler: making a decoder costs more than most decodes. Sync: handler schemas never need I/O. */
+/**
+ * Built once per handler: making a decoder costs more than most decodes. Sync: handler schemas never need I/O.
+ * Simple schemas try the plain-code path first (worker/fastDecoder); the full decoder decides the rest.
+ */
 const decoderFor = (handler: TaskHandler) => {
   let decode = decoders.get(handler)
   if (decode === undefined) {
-    decode = Schema.decodeUnknownEither(handler.schema, { errors: "all" })
+    const full = Schema.decodeUnknownEither(handler.schema, { errors: "all" })
+    const fast = fastDecoder(handler.schema)
+    decode = fast === null ? full : (u) => {
+      const value = fast(u)
+      return value === undefined ? full(u) : Either.right(value)
+    }
     decoders.set(handler, decode)
   }
   return decode

@@ -114,6 +114,17 @@ export const timeGateWait = <A, E, R>(gate: string, outcomeOf: (a: A) => string)
     )
   })
 
+/** Both label sets of a success, per queue: it runs once per task, and `tags` joins its arguments on every call. */
+const bySucceededQueue = new Map<string, readonly [ReadonlyArray<MetricLabel.MetricLabel>, ReadonlyArray<MetricLabel.MetricLabel>]>()
+const succeededTags = (queue: string) => {
+  let hit = bySucceededQueue.get(queue)
+  if (hit === undefined) {
+    hit = [tags("queue", queue, "status", "succeeded"), tags("queue", queue, "outcome", "succeeded")]
+    if (bySucceededQueue.size < 1_000) bySucceededQueue.set(queue, hit)
+  }
+  return hit
+}
+
 /** Sync forms for code outside an Effect (e.g. the distributor's fanout loop). */
 export const record = {
   sseEventsSent: (n: number) => {
@@ -122,8 +133,9 @@ export const record = {
   overflowClose: () => metric.overflowCloses.unsafeUpdate(1, NO_TAGS),
   /** A task attempt that succeeded: `fluxgate_tasks_total{status=succeeded}` and its duration. */
   taskSucceeded: (queue: string, seconds: number) => {
-    metric.tasks.unsafeUpdate(1, tags("queue", queue, "status", "succeeded"))
-    metric.taskDuration.unsafeUpdate(seconds, tags("queue", queue, "outcome", "succeeded"))
+    const [counted, timed] = succeededTags(queue)
+    metric.tasks.unsafeUpdate(1, counted)
+    metric.taskDuration.unsafeUpdate(seconds, timed)
   },
   /** One collector write: its size (0 = not a new batch), and the events it got accepted. */
   ingestBatch: (events: number, accepted: number) => {

@@ -18,8 +18,8 @@ import { Option, SchemaAST, type Schema } from "effect"
 
 type Check = (value: unknown) => boolean
 
-/** The options the full decoder passes to filters (lease.ts decodes with `errors: "all"`). */
-const FILTER_OPTIONS: SchemaAST.ParseOptions = { errors: "all" }
+/** How payloads are decoded (lease.ts's full decoder too): filters see these options on both paths. */
+export const PAYLOAD_PARSE_OPTIONS: SchemaAST.ParseOptions = { errors: "all" }
 
 const checkFor = (ast: SchemaAST.AST): Check | null => {
   switch (ast._tag) {
@@ -31,7 +31,7 @@ const checkFor = (ast: SchemaAST.AST): Check | null => {
       return (v) => typeof v === "boolean"
     case "Refinement": {
       const from = checkFor(ast.from)
-      return from === null ? null : (v) => from(v) && Option.isNone(ast.filter(v, FILTER_OPTIONS, ast))
+      return from === null ? null : (v) => from(v) && Option.isNone(ast.filter(v, PAYLOAD_PARSE_OPTIONS, ast))
     }
     default:
       return null

@@ -19,7 +19,7 @@ import { PermanentFailure, type StreamUnavailable } from "../../src/errors.ts"
 import { Metrics, record } from "../../src/telemetry/metrics.ts"
 import { externalParent, withSampledTrace } from "../../src/telemetry/traceparent.ts"
 import type { Completer } from "./completer.ts"
-import { fastDecoder } from "./fastDecoder.ts"
+import { fastDecoder, PAYLOAD_PARSE_OPTIONS } from "./fastDecoder.ts"
 import { handlerFor, type HandlerRequirements, type TaskHandler } from "./handlers.ts"
 import { ackMany, bury, handBack, retryLater, startMany, updateTask } from "./scripts/index.ts"
 import { ackManyArgv } from "./scripts/ackMany.ts"
@@ -108,7 +108,7 @@ export const startBatch = (ctx: LeaseContext, queue: string, items: ReadonlyArra
         return
       }
       const envelopeText = item.kind === "raw" ? encodeEnvelope(item.envelope) : raw
-      started.push({ raw: raw, envelope: item.envelope, envelopeText, attempt: attempts + 1, maxAttempts: max })
+      started.push({ raw, envelope: item.envelope, envelopeText, attempt: attempts + 1, maxAttempts: max })
     })
     if (dropped.length > 0) {
       yield* Effect.logInfo("task:dropped", { queue, count: dropped.length, reason: "record deleted, expired or already finished" })
@@ -125,7 +125,7 @@ const decoders = new WeakMap<TaskHandler, (u: unknown) => Either.Either<unknown,
 const decoderFor = (handler: TaskHandler) => {
   let decode = decoders.get(handler)
   if (decode === undefined) {
-    const full = Schema.decodeUnknownEither(handler.schema, { errors: "all" })
+    const full = Schema.decodeUnknownEither(handler.schema, PAYLOAD_PARSE_OPTIONS)
     const fast = fastDecoder(handler.schema)
     decode = fast === null ? full : (u) => {
       const value = fast(u)

@@ -9,6 +9,7 @@
  */
 import type { Script } from "../../../src/broker/Script.ts"
 import { TASK_INDEX_MAX } from "../task.ts"
+import { EXPIRE_AT_LUA } from "./expireAt.ts"
 
 /** One record of a `createMany` batch: what is not shared with the others. */
 export interface CreateItem {
@@ -50,8 +51,9 @@ export const createMany: Script = {
 -- ARGV[2] task key prefix (task key = prefix .. id)
 -- ARGV[3] fields every record shares, JSON: [field, value, …]
 -- ARGV[4] the records, JSON: [[id, type, payload, max_attempts], …]
-local rcall = redis.call
-local ttl, prefix = ARGV[1], ARGV[2]
+local rcall = redis.call${EXPIRE_AT_LUA}
+local prefix = ARGV[2]
+local deadline = expireAt(ARGV[1])
 local shared = cjson.decode(ARGV[3])
 local items = cjson.decode(ARGV[4])
 -- one argument table for every HSET: the per-record slots are overwritten each time
@@ -63,7 +65,7 @@ for i = 1, #items do
   local key = prefix .. item[1]
   args[2], args[4], args[6] = item[2], item[3], item[4]
   rcall("HSET", key, unpack(args))
-  rcall("PEXPIRE", key, ttl)
+  rcall("PEXPIREAT", key, deadline)
   ids[#ids + 1] = item[1]
   -- one LPUSH per 200 records: fewer calls, and unpack stays far below Lua's stack limit
   if #ids >= 200 or i == #items then

@@ -1,5 +1,6 @@
 /** @module worker/scripts/finishMany — record a batch of successes (one call for many tasks). */
 import type { Script } from "../../../src/broker/Script.ts"
+import { EXPIRE_AT_LUA } from "./expireAt.ts"
 
 /** ARGV for `finishMany`; the successes travel as ONE JSON argument (ioredis spends ≈ 1 µs per argument). */
 export const finishManyArgv = (
@@ -32,8 +33,9 @@ export const finishMany: Script = {
 -- ARGV[3] task key prefix (task key = prefix .. id)
 -- ARGV[4] handled_by (worker instance id)
 -- ARGV[5] the successes, JSON: [[task id, result JSON], …]
-local rcall = redis.call
-local now, ttl, prefix, handledBy = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local rcall = redis.call${EXPIRE_AT_LUA}
+local now, prefix, handledBy = ARGV[1], ARGV[3], ARGV[4]
+local deadline = expireAt(ARGV[2])
 local updated = 0
 for _, row in ipairs(cjson.decode(ARGV[5])) do
   local key = prefix .. row[1]
@@ -42,7 +44,7 @@ for _, row in ipairs(cjson.decode(ARGV[5])) do
   if status and status ~= "succeeded" and status ~= "failed" then
     rcall("HSET", key, "status", "succeeded", "attempts", tonumber(r[2] or "0") + 1, "result", row[2],
       "error", "", "handled_by", handledBy, "updated_at", now)
-    rcall("PEXPIRE", key, ttl)
+    rcall("PEXPIREAT", key, deadline)
     updated = updated + 1
   end
 end

@@ -104,11 +104,17 @@ export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
       if (batch.length > 0 && events + next.entries.length > options.batchMax) break
       batch.push(next)
       events += next.entries.length
+      // Let go of it at once: a taken slot kept its request's events and promise callbacks (and
+      // through them the request) reachable until the next compaction, up to 1,024 requests later.
+      queue[head] = undefined as unknown as Waiting
       head++
     }
     queued -= events
-    // Compact now and then so the array does not grow with every request ever made.
-    if (head > 1024 && head * 2 > queue.length) {
+    if (head === queue.length) {
+      queue.length = 0
+      head = 0
+    } else if (head > 1024 && head * 2 > queue.length) {
+      // Compact now and then so the array does not grow with every request ever made.
       queue.splice(0, head)
       head = 0
     }

@@ -23,10 +23,10 @@
  * Each child measures N twice: *early*, after 2 unmeasured warm-up rounds of
  * 5,000 tasks, and *steady*, after 20 rounds in all (≈ 100,000 tasks). BullMQ is at its
  * plateau by the first; Fluxgate's worker keeps getting faster for its first
- * ≈ 100,000 tasks (its CPU per processed task falls ≈ 2×, with few deopts and
- * the same GC count per round: V8 tiering up the actor runtime's many small
- * functions). A long-running worker lives at the steady figure, so the targets
- * are read there; the early figures are printed next to them.
+ * ≈ 100,000 tasks (its CPU per processed task falls ≈ 2×; the cause is not
+ * pinned down: few deopts and the same GC count per round, the same in the
+ * bundle as under tsx). A long-running worker lives at the steady figure, so
+ * the targets are read there; the early figures are printed next to them.
  * Bounded: every wait has a deadline, every child a kill timer.
  *
  *   node --import tsx bench/tasks.ts [tasks=10000] [concurrency=50] [rounds=3]

@@ -55,18 +55,29 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
   // marks the actor running again); they stay well under ACTOR_STUCK_MS.
   const readBlockMs = Math.max(1, Math.min(config.blockMs, Math.floor(config.actorStuckMs / 2)))
   yield* supervise("distributor", "tail", handleMessage("distributor", "tail", "read", Effect.gen(function*() {
-    // Start at the stream's end; after a restart, continue where the tail was.
+    // Nobody to deliver to: sleep until someone subscribes (or a read's worth of time passes) and
+    // read nothing, rather than wake for every write. The tail then resumes after the oldest id a
+    // subscriber joined at (see Fanout), never from a backlog written while nobody listened.
+    if (fanout.subscribers.size === 0) {
+      fanout.tailSleeps()
+      yield* Effect.async<void>((resume) => {
+        if (fanout.subscribers.size > 0) return resume(Effect.void)
+        return Effect.sync(fanout.whenJoined(() => resume(Effect.void)))
+      }).pipe(
+        Effect.timeout(Duration.millis(readBlockMs)),
+        Effect.ignore
+      )
+      const resumeAfter = fanout.tailWakes()
+      if (resumeAfter !== null) tailId = resumeAfter
+      return
+    }
+    // Started with a subscriber already there (none joined while asleep): from the stream's end.
     tailId ??= (yield* broker.streamInfo(stream)).lastId ?? "0-0"
-    // Nobody to deliver to: follow the stream's end ("$", the next new entry) instead of reading,
-    // decoding and tracing every entry. A burst written while nobody listens used to leave the
-    // tail far behind, and the next subscriber waited for it to read through that backlog
-    // (the ingest → SSE p99 of hundreds of ms after a load spike).
-    const idle = fanout.subscribers.size === 0
-    const from = idle ? "$" : tailId
-    const entries = yield* broker.readAfter(stream, from, { count: idle ? 1 : TAIL_COUNT, blockMs: readBlockMs })
+    const from = tailId
+    const entries = yield* broker.readAfter(stream, from, { count: TAIL_COUNT, blockMs: readBlockMs })
     // Only a read that returns about a stream's worth of entries can follow a trim that
     // overtook the tail; then, if our first entry is already the stream's oldest, say so.
-    if (!idle && from !== "0-0" && entries.length >= Math.min(TAIL_COUNT, Math.floor(config.trimMaxLen / 2))) {
+    if (from !== "0-0" && entries.length >= Math.min(TAIL_COUNT, Math.floor(config.trimMaxLen / 2))) {
       const first = (yield* broker.streamInfo(stream)).firstId
       if (first !== null && compareIds(first, entries[0].id) >= 0) fanout.gap(from, entries[0].id)
     }
@@ -83,7 +94,8 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
     queueLen: config.subscriberQueueLen,
     shutdown: runPromise(Deferred.await(lifecycle.shutdown)),
     rangeAfter: (afterId, count) => runPromise(broker.rangeAfter(stream, afterId, count)),
-    firstId: () => runPromise(Effect.map(broker.streamInfo(stream), (info) => info.firstId))
+    firstId: () => runPromise(Effect.map(broker.streamInfo(stream), (info) => info.firstId)),
+    lastId: () => runPromise(Effect.map(broker.latest(stream, 1), (entries) => entries[0]?.id ?? null))
   }
   status.gauges.set("subscribers", () => fanout.subscribers.size)
   status.gauges.set("fanout_delivered", () => fanout.delivered)

@@ -1,12 +1,14 @@
 /**
  * @module distributor/subscribe — `GET /subscribe`, the live tail over SSE.
  *
- * A resuming client (`Last-Event-ID` header or `?last_event_id=`) is first
- * registered with the fanout, so live events queue up while the missed ones
- * are replayed from the stream (`rangeAfter`, in pages); then queued events up
- * to the last replayed id are dropped. Registering before replaying is what
- * makes the hand-off gapless: anything the tail dispatches after registration
- * is queued, anything before it is in the stream and gets replayed.
+ * Every client joins at the stream's last id when it connects; a resuming one
+ * (`Last-Event-ID` header or `?last_event_id=`) asks for more. It is first
+ * registered with the fanout, so live events queue up while everything after
+ * its id is replayed from the stream (`rangeAfter`, in pages); then queued
+ * events up to the last replayed id are dropped. Registering before replaying
+ * is what makes the hand-off gapless: anything the tail dispatches after
+ * registration is queued, anything before it is in the stream and gets
+ * replayed — wherever the tail is, including asleep (see Fanout).
  *
  * Each wake-up writes everything queued as ONE pre-encoded chunk: SSE cost is
  * per write, not per event (STACK.md: per-event `writeSSE` collapses at 1,000
@@ -34,6 +36,8 @@ export interface SubscribeContext {
   /** Broker reads as promises (rejecting with StreamUnavailable). */
   readonly rangeAfter: (afterId: string | null, count: number) => Promise<ReadonlyArray<StreamEntry>>
   readonly firstId: () => Promise<string | null>
+  /** The stream's newest id (null when empty). */
+  readonly lastId: () => Promise<string | null>
 }
 
 const encodeReplay = (entries: ReadonlyArray<StreamEntry>, filters: Filters): string => {
@@ -102,7 +106,16 @@ export const openSubscription = (
   c: Context<AppEnv>, ctx: SubscribeContext, filters: Filters, resumeFrom: string | null, onClosed: () => void
 ) =>
   streamSSE(c, async (stream: SSEStreamingApi) => {
-    const connection = new Connection(stream, ctx.fanout.add(filters), resumeFrom)
+    let joinedAt: string
+    try {
+      joinedAt = (await ctx.lastId()) ?? "0-0"
+    } catch (error) {
+      // No broker, no position to join at: say so and end; the client reconnects (retry) and resumes.
+      await stream.write(`retry: 2000\n\n${sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error")}`)
+      onClosed()
+      return
+    }
+    const connection = new Connection(stream, ctx.fanout.add(filters, joinedAt), resumeFrom)
     const stop = () => {
       connection.closed = true
       connection.subscriber.wake?.()
@@ -112,7 +125,7 @@ export const openSubscription = (
     try {
       // A comment first, so proxies and clients see the response start at once.
       connection.write(`: connected\nretry: 2000\n\n`)
-      if (resumeFrom !== null) await replay(connection, ctx, filters, resumeFrom)
+      await replay(connection, ctx, filters, resumeFrom ?? joinedAt, resumeFrom !== null)
       await pump(connection, ctx)
     } catch (error) {
       // The broker failed during replay: say so and end; the client reconnects with its Last-Event-ID.
@@ -123,10 +136,13 @@ export const openSubscription = (
     }
   })
 
-/** Replay entries after `from`, then drop queued live events already replayed. */
-const replay = async (connection: Connection, ctx: SubscribeContext, filters: Filters, from: string): Promise<void> => {
+/**
+ * Replay entries after `from`, then drop queued live events already replayed.
+ * `asked`: the client asked for `from` (Last-Event-ID), so a trimmed start is reported as `gap`.
+ */
+const replay = async (connection: Connection, ctx: SubscribeContext, filters: Filters, from: string, asked: boolean): Promise<void> => {
   const { subscriber } = connection
-  const first = await ctx.firstId()
+  const first = asked ? await ctx.firstId() : null
   if (first !== null && from !== "0-0" && compareIds(from, first) < 0) {
     connection.write(sseEvent(null, {
       requested: from,

@@ -111,7 +111,7 @@ export const openSubscription = (
       joinedAt = (await ctx.lastId()) ?? "0-0"
     } catch (error) {
       // No broker, no position to join at: say so and end; the client reconnects (retry) and resumes.
-      await stream.write(`retry: 2000\n\n${sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error")}`)
+      await stream.write(`retry: 2000\n\n${sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error")}`).catch(() => {})
       onClosed()
       return
     }
@@ -123,7 +123,7 @@ export const openSubscription = (
     stream.onAbort(stop)
     void ctx.shutdown.then(stop)
     try {
-      // A comment first, so proxies and clients see the response start at once.
+      // A comment first (right after the one read that fixed the join point), so proxies and clients see the response start.
       connection.write(`: connected\nretry: 2000\n\n`)
       await replay(connection, ctx, filters, resumeFrom ?? joinedAt, resumeFrom !== null)
       await pump(connection, ctx)

@@ -178,7 +178,10 @@ async function latency(collector: Server, distributor: Server | null, seconds: n
   let seq = 0
   let measured = 0
   const inflight: Array<Promise<number>> = []
+  // Server CPU over the measured part (from the end of the warm-up second to the last delivery).
+  let cpuFrom: { collector: number; distributor: number } | null = null
   while (performance.now() - t0 < totalMs) {
+    if (cpuFrom === null && performance.now() >= measureFrom) cpuFrom = { collector: cpuOf(collector.child.pid), distributor: cpuOf(distributor?.child.pid) }
     // Events owed by now at the fixed rate, sent as one small NDJSON request.
     const owed = Math.floor(((performance.now() - t0) / 1000) * LATENCY_RATE) - seq
     if (owed > 0) {
@@ -202,9 +205,13 @@ async function latency(collector: Server, distributor: Server | null, seconds: n
   const deadline = performance.now() + 3000
   while (sse !== null && samples.length < measured && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20))
   sse?.destroy()
+  const cpuUsPerEvent = (pid: number | undefined, from: number | undefined) =>
+    from === undefined || measured === 0 ? NaN : (cpuOf(pid) - from) / measured
+  const cpu = { collector: cpuUsPerEvent(collector.child.pid, cpuFrom?.collector), distributor: cpuUsPerEvent(distributor?.child.pid, cpuFrom?.distributor) }
   samples.sort((a, b) => a - b)
   roundTrips.sort((a, b) => a - b)
   return {
+    cpu,
     sent: measured,
     received: samples.length,
     p50: percentile(samples, 50),
@@ -285,6 +292,7 @@ async function main() {
       const trip = (t: { p50: number; p99: number }) => `p50 ${t.p50.toFixed(2)} / p99 ${t.p99.toFixed(2)} ms`
       console.log(`ingest → SSE       ${fmt(lat.rate)} events/s sent, ${lat.received}/${lat.sent} received: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(1)} ms (target p99 < 10 ms)`)
       console.log(`  its POST round trip ${trip(lat.roundTrip)}; on this box at the same rate, the bare Hono POST round trip ${trip(bareTrip.roundTrip)}, the persisting floor's (bare Hono + XADD pipeline) ${trip(persistingTrip.roundTrip)}`)
+      console.log(`  server CPU per event: collector ${fmt(lat.cpu.collector, 1)} µs, distributor ${fmt(lat.cpu.distributor, 1)} µs (one subscriber); the persisting floor ${fmt(persistingTrip.cpu.collector, 1)} µs`)
     }
     console.log(`(run took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
   } finally {

@@ -93,13 +93,14 @@ export class Fanout {
     return subscriber
   }
 
-  /** The tail stops reading (nobody subscribed); joins are remembered from now on. */
+  /** The tail stops reading (nobody subscribed); joins are remembered from now on. Asleep already: no change. */
   tailSleeps(): void {
+    if (this.sleeping) return
     this.sleeping = true
     this.joinedWhileAsleep = null
   }
 
-  /** The tail reads again: the id to resume after, or null if nobody joined while it slept. */
+  /** The tail reads again: the id to resume after, or null if it was not asleep or nobody joined meanwhile. */
   tailWakes(): string | null {
     const resumeAfter = this.joinedWhileAsleep
     this.sleeping = false

@@ -67,11 +67,12 @@ export const DistributorLive = Layer.scopedDiscard(Effect.gen(function*() {
         Effect.timeout(Duration.millis(readBlockMs)),
         Effect.ignore
       )
-      const resumeAfter = fanout.tailWakes()
-      if (resumeAfter !== null) tailId = resumeAfter
       return
     }
-    // Started with a subscriber already there (none joined while asleep): from the stream's end.
+    // Asleep until now (also across the iterations that timed out): resume after the oldest join.
+    const resumeAfter = fanout.tailWakes()
+    if (resumeAfter !== null) tailId = resumeAfter
+    // Started with a subscriber already there (never asleep): from the stream's end.
     tailId ??= (yield* broker.streamInfo(stream)).lastId ?? "0-0"
     const from = tailId
     const entries = yield* broker.readAfter(stream, from, { count: TAIL_COUNT, blockMs: readBlockMs })

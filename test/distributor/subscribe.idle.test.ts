@@ -64,8 +64,10 @@ unit("the tail wakes at the first join and resumes after the oldest id anyone jo
   assert.is(fanout.tailWakes(), null, "a join while the tail was awake leaves no resume point")
   fanout.tailSleeps()
   fanout.whenJoined(() => woken++)
-  fanout.add(all, "5-3")
   fanout.add(all, "5-1")
+  // A wait that timed out sleeps again: the joins so far are kept.
+  fanout.tailSleeps()
+  fanout.add(all, "5-3")
   fanout.add(all, "7-0")
   assert.is(woken, 2, "woken once, not once per join")
   assert.is(fanout.tailWakes(), "5-1", "the oldest join point")

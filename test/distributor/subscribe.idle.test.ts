@@ -3,7 +3,8 @@
  * tail reads nothing (it sleeps until a subscriber joins), and a subscriber
  * that joins — even while events are being written — gets every event after
  * its join point: a contiguous run with no hole, through to the last one.
- * The fanout's bookkeeping (where the woken tail resumes) is checked alone too.
+ * The fanout's bookkeeping (where the woken tail resumes) is checked alone too,
+ * and a subscriber that cannot read its join point (Redis down) is told so.
  */
 import { suite } from "uvu"
 import * as assert from "uvu/assert"
@@ -108,6 +109,33 @@ redisTest("with nobody subscribed the tail sends no XREAD; once someone subscrib
   } finally {
     await pipeline.close()
     probe.disconnect()
+    await redis.kill()
+  }
+})
+
+redisTest("a subscriber that cannot learn its join point (Redis down) gets a named error and the stream ends; after Redis returns, subscribing works", async () => {
+  const redis = await startRedis()
+  const pipeline = await startPipeline(await pipelineConfig("redis", { redisUrl: redis.url }))
+  try {
+    await redis.kill()
+    const down = await subscribe(pipeline.app)
+    assert.ok(await down.until(() => down.ended(), 5000), "the stream ended")
+    const error = down.events.find((e) => e.event === "error")
+    assert.ok(error !== undefined && /latest failed/.test(error.data), `events: ${JSON.stringify(down.events)}`)
+    await redis.restart()
+    let ids: Array<string> = []
+    assert.ok(await waitFor(async () => {
+      ids = await ingest(pipeline.app, events(1, "back", 0)).catch(() => [])
+      return ids.length === 1
+    }, 15_000), "ingest works again")
+    const up = await subscribe(pipeline.app)
+    assert.ok(await up.until(() => up.comments.includes("connected"), 5000), "connected")
+    const more = await ingest(pipeline.app, events(3, "back", 1))
+    assert.ok(await up.until((e) => e.filter((x) => x.event === undefined).length >= 3, 5000), "events flow")
+    assert.equal(up.dataEvents().map((e) => e.id), more)
+    await up.close()
+  } finally {
+    await pipeline.close()
     await redis.kill()
   }
 })

@@ -101,6 +101,10 @@ class Connection {
   }
 }
 
+/** The `error` event a subscriber gets when the broker fails it (before its stream ends). */
+const brokerErrorEvent = (error: unknown): string =>
+  sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error")
+
 /** Open the SSE stream for one subscriber. `resumeFrom` is a validated stream id or null. */
 export const openSubscription = (
   c: Context<AppEnv>, ctx: SubscribeContext, filters: Filters, resumeFrom: string | null, onClosed: () => void
@@ -111,7 +115,7 @@ export const openSubscription = (
       joinedAt = (await ctx.lastId()) ?? "0-0"
     } catch (error) {
       // No broker, no position to join at: say so and end; the client reconnects (retry) and resumes.
-      await stream.write(`retry: 2000\n\n${sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error")}`).catch(() => {})
+      await stream.write(`retry: 2000\n\n${brokerErrorEvent(error)}`).catch(() => {})
       onClosed()
       return
     }
@@ -129,7 +133,7 @@ export const openSubscription = (
       await pump(connection, ctx)
     } catch (error) {
       // The broker failed during replay: say so and end; the client reconnects with its Last-Event-ID.
-      if (!connection.closed) connection.write(sseEvent(null, { message: error instanceof Error ? error.message : "stream unavailable" }, "error"))
+      if (!connection.closed) connection.write(brokerErrorEvent(error))
     } finally {
       ctx.fanout.remove(connection.subscriber)
       onClosed()

@@ -11,7 +11,7 @@
  * type; `{"message": "…"}` without a type is a message. Those get an id and a
  * record when a worker first leases them.
  */
-import { randomUUID } from "node:crypto"
+import { randomUuid } from "../../src/random.ts"
 import { wellFormed } from "../../src/broker/wellFormed.ts"
 
 /** The canonical queue item. */
@@ -36,8 +36,8 @@ export type TaskStatus = "queued" | "running" | "retrying" | "succeeded" | "fail
  */
 export const TASK_INDEX_MAX = 5_000
 
-/** A new task id: sortable enough to read, unique across processes. */
-export const newTaskId = (): string => randomUUID()
+/** A new task id: a random UUID, unique across processes (see src/random.ts for why not crypto.randomUUID). */
+export const newTaskId = (): string => randomUuid()
 
 /** Serialize an envelope (field order fixed so equal envelopes are equal strings). */
 export const encodeEnvelope = (e: Envelope): string =>

@@ -7,6 +7,7 @@
  * listens to `end` and carries the index decision in `sampled`.
  */
 import { type Context, type Exit, Option, Tracer } from "effect"
+import { randomHex } from "../random.ts"
 
 /** Called once per finished span; must be cheap (it runs on the fiber that ended the span). */
 export type SpanSink = (span: Tracer.Span, endTime: bigint, exit: Exit.Exit<unknown, unknown>) => void
@@ -132,44 +133,6 @@ export const makeRecordingTracer = (
     },
     context: (f, fiber) => base.context(f, fiber)
   })
-
-/** Hex digit → its character code. */
-const DIGITS = Array.from("0123456789abcdef", (c) => c.charCodeAt(0))
-/** Random bytes drawn 4 KiB at a time: one `getRandomValues` call serves ~340 spans. */
-const pool = new Uint8Array(4096)
-let poolAt = pool.length
-/** Reused character-code buffers, one per id length (16 and 32 digits). */
-const scratch = new Map<number, Array<number>>()
-
-/**
- * `length` random hex digits (even), for trace and span ids. Every request
- * makes at least one span, so this is on the hot path: a pooled CSPRNG draw,
- * and the string made in one `String.fromCharCode` (appending two digits per
- * byte made a chain of 16 intermediate strings per trace id). Never all zeros
- * (an invalid W3C id): a zero draw is retried.
- */
-export const randomHex = (length: number): string => {
-  const bytes = length / 2
-  let codes = scratch.get(length)
-  if (codes === undefined) {
-    codes = new Array<number>(length).fill(0)
-    scratch.set(length, codes)
-  }
-  for (;;) {
-    if (poolAt + bytes > pool.length) {
-      crypto.getRandomValues(pool)
-      poolAt = 0
-    }
-    let any = 0
-    for (let i = 0; i < bytes; i++) {
-      const b = pool[poolAt++]
-      any |= b
-      codes[2 * i] = DIGITS[b >> 4]
-      codes[2 * i + 1] = DIGITS[b & 15]
-    }
-    if (any !== 0) return String.fromCharCode.apply(null, codes)
-  }
-}
 
 /** A plain in-process span (what Effect's native tracer makes), for when nothing is exported. */
 class PlainSpan implements Tracer.Span {

@@ -11,7 +11,6 @@
  */
 import { Effect } from "effect"
 import { Broker, type BrokerService, type Fields } from "../../src/broker/Broker.ts"
-import { appendMany, appendManyArgv } from "./scripts/appendMany.ts"
 import { MailboxFull, StreamUnavailable } from "../../src/errors.ts"
 import { record } from "../../src/telemetry/metrics.ts"
 import { linkStoredTraces } from "../../src/telemetry/traceparent.ts"
@@ -55,16 +54,12 @@ export interface GroupCommit {
 }
 
 /**
- * One command for the whole batch (`appendMany`, a script carrying every
- * entry), so a batch costs the client one command, not one per entry.
+ * One `append` for the whole batch: on standalone Redis the broker writes it as
+ * raw pipelined XADDs in one write (see broker/redis/appendPipe), in a cluster
+ * as one script. Either way all the ids, in order, or a failure.
  */
 const appendBatch = (broker: BrokerService, options: GroupCommitOptions, entries: ReadonlyArray<Fields>): Effect.Effect<ReadonlyArray<string>, StreamUnavailable> =>
-  broker.run(appendMany, [options.stream], appendManyArgv(entries, options.maxLen)).pipe(
-    Effect.flatMap((reply) =>
-      Array.isArray(reply) && reply.every((id): id is string => typeof id === "string")
-        ? Effect.succeed(reply as ReadonlyArray<string>)
-        : Effect.fail(new StreamUnavailable({ message: "appendMany returned no ids" })))
-  )
+  broker.append(options.stream, entries, options.maxLen > 0 ? { maxLen: options.maxLen } : undefined)
 
 export const makeGroupCommit = (options: GroupCommitOptions): GroupCommit => {
   const queue: Array<Waiting> = []

@@ -14,24 +14,22 @@ import { makeGroupCommit } from "../../actors/collector/groupCommit.ts"
 
 const test = suite("collector group commit")
 
-/** The embedded broker, counting batch writes (the appendMany script); writes take `delayMs` and fail for any entry with source "boom". */
+/** The embedded broker, counting batch writes (appends); writes take `delayMs` and fail for any entry with source "boom". */
 const instrumented = (delayMs: number) => {
   const inner = makeMemoryBroker()
   const calls: Array<number> = []
   const inFlight = { now: 0, max: 0 }
   const service: BrokerService = {
     ...inner,
-    run: (script, keys, argv) =>
+    append: (stream, entries, options) =>
       Effect.sync(() => {
         inFlight.now++
         inFlight.max = Math.max(inFlight.max, inFlight.now)
       }).pipe(Effect.zipRight(Effect.sleep(delayMs)), Effect.ensuring(Effect.sync(() => inFlight.now--)), Effect.zipRight(Effect.suspend(() => {
-        // argv = [maxLen, the batch as JSON: [[name, value, …], …]]
-        const entries = JSON.parse(argv[1]) as Array<Array<string>>
         calls.push(entries.length)
-        return entries.some((flat) => flat.includes("boom"))
+        return entries.some((fields) => fields.source === "boom")
           ? Effect.fail(new StreamUnavailable({ message: "rejected: boom" }))
-          : inner.run(script, keys, argv)
+          : inner.append(stream, entries, options)
       })))
   }
   return { calls, inFlight, inner, layer: Layer.succeed(Broker, service) }

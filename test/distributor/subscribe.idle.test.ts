@@ -128,8 +128,15 @@ redisTest("a subscriber that cannot learn its join point (Redis down) gets a nam
       ids = await ingest(pipeline.app, events(1, "back", 0)).catch(() => [])
       return ids.length === 1
     }, 15_000), "ingest works again")
-    const up = await subscribe(pipeline.app)
-    assert.ok(await up.until(() => up.comments.includes("connected"), 5000), "connected")
+    // Ingest has a connection of its own (the append pipe), so it can be back before the
+    // connection subscribe reads from: retry as an EventSource would (retry: 2000).
+    let up = await subscribe(pipeline.app)
+    for (let attempt = 0; attempt < 8 && !(await up.until(() => up.comments.includes("connected") || up.ended(), 5000) && up.comments.includes("connected")); attempt++) {
+      await up.close()
+      await new Promise((r) => setTimeout(r, 500))
+      up = await subscribe(pipeline.app)
+    }
+    assert.ok(up.comments.includes("connected"), "connected")
     const more = await ingest(pipeline.app, events(3, "back", 1))
     assert.ok(await up.until((e) => e.filter((x) => x.event === undefined).length >= 3, 5000), "events flow")
     assert.equal(up.dataEvents().map((e) => e.id), more)

@@ -14,6 +14,7 @@ import { Effect, type Scope } from "effect"
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
+import { makeAppendPipe, type AppendPipe } from "./appendPipe.ts"
 import { makeBlockingPool, type BlockingPool } from "./blockingPool.ts"
 import { makeAttempt, unavailable, type Attempt } from "./failure.ts"
 
@@ -150,6 +151,8 @@ export interface Connections {
    * waiting, on the command connection) answers instead of queueing longer.
    */
   readonly blocking: BlockingPool<Client>["blocking"]
+  /** Standalone only: stream appends as raw RESP on a connection of their own, opened on first use (see appendPipe). */
+  readonly appendPipe: AppendPipe | undefined
 }
 
 /** Open the command connection and the (lazily filled) blocking pool in the current scope. */
@@ -166,11 +169,10 @@ export const makeConnections = (settings: ConnectionSettings): Effect.Effect<Con
     })
     yield* Effect.addFinalizer(() => Effect.sync(pool.close))
     const blocking = pool.blocking
-    return {
-      address,
-      mode: settings.clusterNodes && settings.clusterNodes.length > 0 ? "cluster" : "standalone",
-      command,
-      attempt,
-      blocking
-    } satisfies Connections
+    const mode = settings.clusterNodes && settings.clusterNodes.length > 0 ? "cluster" : "standalone"
+    const appendPipe = mode === "standalone"
+      ? makeAppendPipe({ address: settings.address, connectTimeoutMs: settings.connectTimeoutMs, replyTimeoutMs: settings.commandTimeoutMs })
+      : undefined
+    if (appendPipe !== undefined) yield* Effect.addFinalizer(() => Effect.sync(appendPipe.close))
+    return { address, mode, command, attempt, blocking, appendPipe } satisfies Connections
   })

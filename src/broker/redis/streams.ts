@@ -2,33 +2,33 @@
 import type { BrokerService } from "../Broker.ts"
 import type { Connections } from "./connections.ts"
 import { pipelineValues, reasonOf } from "./failure.ts"
-import { asNumber, asTextOrNull, toEntries, toReadEntries } from "./reply.ts"
+import { asArray, asNumber, asTextOrNull, toEntries, toReadEntries } from "./reply.ts"
+import { appendMany, encodeEntries } from "./scripts/appendMany.ts"
+import { evalScript } from "./scripts.ts"
 
 type StreamOps = Pick<
   BrokerService,
   "append" | "ensureGroup" | "readGroup" | "ack" | "rangeAfter" | "latest" | "readAfter" | "streamInfo"
 >
 
-const flattenFields = (fields: Readonly<Record<string, string>>): Array<string> => {
-  const flat: Array<string> = []
-  for (const [name, value] of Object.entries(fields)) flat.push(name, value)
-  return flat
-}
-
 /** Redis would treat BLOCK 0 as "wait forever"; the broker's 0 means "don't wait", so BLOCK is only sent for > 0. */
 const blockArgs = (blockMs: number): Array<string> => (blockMs > 0 ? ["BLOCK", String(Math.ceil(blockMs))] : [])
 
 /** Stream operations over the given connections. */
-export const streamOps = ({ command, attempt, blocking }: Connections): StreamOps => ({
+export const streamOps = ({ command, attempt, blocking, appendPipe }: Connections): StreamOps => ({
   append: (stream, entries, options) =>
     attempt("append", async () => {
       if (entries.length === 0) return []
-      const cap = options?.maxLen === undefined ? [] : ["MAXLEN", "~", String(options.maxLen)]
-      // One pipeline = one write and one round trip for the whole batch; the
-      // entries stay in order because a connection replies in order.
-      const pipeline = command.pipeline()
-      for (const fields of entries) pipeline.call("XADD", [stream, ...cap, "*", ...flattenFields(fields)])
-      return pipelineValues(await pipeline.exec()).map((id) => {
+      // Standalone: raw pipelined XADDs, one write and one round trip for the batch, replies in order.
+      if (appendPipe !== undefined) {
+        return (await appendPipe.xadd(stream, entries, options?.maxLen)).map((reply) => {
+          if (reply instanceof Error) throw reply
+          return reply
+        })
+      }
+      // Cluster: one script per batch (one command, one argument) on the stream's node.
+      const ids = asArray(await evalScript(command, appendMany, [stream], [String(options?.maxLen ?? 0), encodeEntries(entries)]), "appendMany")
+      return ids.map((id) => {
         const text = asTextOrNull(id, "XADD")
         if (text === null) throw new Error("XADD returned no id")
         return text

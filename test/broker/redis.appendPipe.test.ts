@@ -79,17 +79,35 @@ test("a big batch (replies spread over many reads) keeps every id, in order", as
 })
 
 test("replies are read the same however the bytes are split", () => {
-  const wire = Buffer.from("$15\r\n1700000000000-0\r\n-WRONGTYPE Operation against a key\r\n+OK\r\n$0\r\n\r\n$5\r\nü€\r\n:12\r\n$-1\r\n")
-  const expected = ["1700000000000-0", "Error: WRONGTYPE Operation against a key", "OK", "", "ü€", "12", ""]
-  const show = (r: PipeReply) => (r instanceof Error ? `Error: ${r.message}` : r)
+  const wire = Buffer.from("$15\r\n1700000000000-0\r\n-WRONGTYPE Operation against a key\r\n+OK\r\n$0\r\n\r\n$5\r\nü€\r\n:12\r\n$-1\r\n" +
+    "*3\r\n$3\r\n1-0\r\n-ERR no\r\n*1\r\n+QUEUED\r\n*0\r\n*-1\r\n")
+  const expected = ["1700000000000-0", "Error: WRONGTYPE Operation against a key", "OK", "", "ü€", "12", "", ["1-0", "Error: ERR no", ["QUEUED"]], [], "Error: transaction discarded"]
+  const show = (r: PipeReply): unknown => (r instanceof Error ? `Error: ${r.message}` : Array.isArray(r) ? r.map(show) : r)
   for (let split = 0; split <= wire.length; split++) {
-    const got: Array<string> = []
+    const got: Array<unknown> = []
     const first = wire.subarray(0, split)
     const at = readReplies(first, 0, (r) => got.push(show(r)))
     readReplies(Buffer.concat([first.subarray(at), wire.subarray(split)]), 0, (r) => got.push(show(r)))
     assert.equal(got, expected, `split at ${split}`)
   }
-  assert.throws(() => readReplies(Buffer.from("*1\r\n"), 0, () => {}), /unexpected reply type/)
+  assert.throws(() => readReplies(Buffer.from("%1\r\n"), 0, () => {}), /unexpected reply type/)
+})
+
+test("a batch lands at once: a reader blocked on the stream wakes with all of it", async () => {
+  const pipe = pipeTo(server.url)
+  const reader = new Redis(server.url)
+  try {
+    const stream = uniqueName("s")
+    await pipe.xadd(stream, [{ n: "first" }])
+    const read = reader.xread("BLOCK", 5000, "STREAMS", stream, "$")
+    await new Promise((r) => setTimeout(r, 100))
+    const ids = await pipe.xadd(stream, Array.from({ length: 100 }, (_, i) => ({ n: String(i) })))
+    const woke = await read
+    assert.equal(woke?.[0][1].map(([id]) => id), ids, "one read returns the whole batch")
+  } finally {
+    pipe.close()
+    reader.disconnect()
+  }
 })
 
 test("encodeXadds writes one RESP array per entry, with byte lengths", () => {

@@ -2,9 +2,12 @@
  * @module broker/redis/appendPipe — stream appends as raw RESP on a connection
  * of their own (standalone Redis).
  *
- * A batch of N entries goes out as N pipelined `XADD`s encoded here into one
- * string and one socket write; the replies are N bulk strings (or errors),
- * read back by a parser that knows only what these commands answer. Why not
+ * A batch of N entries goes out as `MULTI`, N `XADD`s, `EXEC`, encoded here
+ * into one string and one socket write, and read back by a small RESP2 parser.
+ * The transaction makes the batch land at once: a blocked reader (the live
+ * tail, a consumer group) wakes once with the whole batch, where plain
+ * pipelined XADDs woke it after the first and made it read again for the rest,
+ * and nobody sees half a batch. It costs Redis little next to the XADDs. Why not
  * ioredis: its cost per command and per argument (a Command object, a promise,
  * length and encoding work for each of ~14 arguments) made a pipeline of XADDs
  * ≈ 16 µs of client CPU per event, and the workaround, one Lua script per
@@ -18,17 +21,17 @@
  * a connect timeout and a reply timeout (a silent server fails the batches in
  * flight and drops the socket), and reconnection on the next call after any
  * failure. No offline queue: while Redis is down a call fails at once, like
- * the command connection (→ 503 + Retry-After). Batches in flight when the
- * connection drops fail; some of their entries may have been written (as with
- * any client: at-least-once).
+ * the command connection (→ 503 + Retry-After). A batch in flight when the
+ * connection drops fails, though it may have landed (whole): at-least-once,
+ * as with any client.
  */
 import { Buffer } from "node:buffer"
 import { connect as connectTcp, type Socket } from "node:net"
 import { connect as connectTls } from "node:tls"
 import type { RedisAddress } from "./address.ts"
 
-/** One reply: a bulk or simple string, or the error Redis answered. */
-export type PipeReply = string | Error
+/** One reply: a bulk or simple string (integers as text), the error Redis answered, or an array of replies. */
+export type PipeReply = string | Error | ReadonlyArray<PipeReply>
 
 export interface AppendPipeSettings {
   readonly address: RedisAddress
@@ -44,7 +47,7 @@ export interface AppendPipe {
    * Redis gave for it); rejects when there is no connection or it fails
    * before every reply arrived.
    */
-  readonly xadd: (stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLen?: number) => Promise<Array<PipeReply>>
+  readonly xadd: (stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLen?: number) => Promise<Array<string | Error>>
   /** Close the connection (batches still in flight fail). */
   readonly close: () => void
 }
@@ -56,6 +59,10 @@ interface InFlight {
   readonly resolve: (replies: Array<PipeReply>) => void
   readonly reject: (error: Error) => void
 }
+
+const MULTI = "*1\r\n$5\r\nMULTI\r\n"
+const EXEC = "*1\r\n$4\r\nEXEC\r\n"
+const describe = (reply: PipeReply): string => (Array.isArray(reply) ? `${reply.length} replies` : JSON.stringify(String(reply)))
 
 const bulk = (text: string): string => `$${Buffer.byteLength(text)}\r\n${text}\r\n`
 
@@ -86,38 +93,55 @@ export const encodeXadds = (stream: string, entries: ReadonlyArray<Readonly<Reco
 }
 
 const CR = 13
+/** Not a whole reply yet: wait for more bytes. */
+const INCOMPLETE = Symbol("incomplete")
+let replyEnd = 0
+
+/** The reply starting at `at`, or INCOMPLETE; sets `replyEnd` to where it ends. */
+const readReply = (buffer: Buffer, at: number): PipeReply | typeof INCOMPLETE => {
+  const lineEnd = buffer.indexOf(CR, at)
+  if (lineEnd < 0 || lineEnd + 1 >= buffer.length) return INCOMPLETE
+  const type = buffer[at]
+  if (type === 0x24 /* $ */ || type === 0x2a /* * */) {
+    const length = Number(buffer.toString("latin1", at + 1, lineEnd))
+    let next = lineEnd + 2
+    if (length < 0) {
+      // nil: only a discarded transaction answers it here
+      replyEnd = next
+      return type === 0x2a ? new Error("transaction discarded") : ""
+    }
+    if (type === 0x24) {
+      if (next + length + 2 > buffer.length) return INCOMPLETE
+      replyEnd = next + length + 2
+      return buffer.toString("utf8", next, next + length)
+    }
+    const items: Array<PipeReply> = new Array(length)
+    for (let i = 0; i < length; i++) {
+      const item = readReply(buffer, next)
+      if (item === INCOMPLETE) return INCOMPLETE
+      items[i] = item
+      next = replyEnd
+    }
+    replyEnd = next
+    return items
+  }
+  replyEnd = lineEnd + 2
+  if (type === 0x2b /* + */ || type === 0x3a /* : */) return buffer.toString("utf8", at + 1, lineEnd)
+  if (type === 0x2d /* - */) return new Error(buffer.toString("utf8", at + 1, lineEnd))
+  throw new Error(`unexpected reply type ${JSON.stringify(String.fromCharCode(type))}`)
+}
 
 /**
- * Reads replies out of `buffer` from `at` into `sink` until the buffer ends
- * mid-reply. Returns where the unread part starts. Only the reply types the
- * pipe's commands produce are accepted: `+`, `-`, `$` (and `:`, read as text);
- * anything else is a protocol error.
+ * Reads whole replies out of `buffer` from `at` into `sink` until the buffer
+ * ends mid-reply. Returns where the unread part starts. RESP2 only (what a
+ * connection that never sent HELLO gets); an unknown type is a protocol error.
  */
 export const readReplies = (buffer: Buffer, at: number, sink: (reply: PipeReply) => void): number => {
   for (;;) {
-    const lineEnd = buffer.indexOf(CR, at)
-    if (lineEnd < 0 || lineEnd + 1 >= buffer.length) return at
-    const type = buffer[at]
-    if (type === 0x24 /* $ */) {
-      const length = Number(buffer.toString("latin1", at + 1, lineEnd))
-      if (length < 0) {
-        sink("")
-        at = lineEnd + 2
-        continue
-      }
-      const start = lineEnd + 2
-      if (start + length + 2 > buffer.length) return at
-      sink(buffer.toString("utf8", start, start + length))
-      at = start + length + 2
-    } else if (type === 0x2b /* + */ || type === 0x3a /* : */) {
-      sink(buffer.toString("utf8", at + 1, lineEnd))
-      at = lineEnd + 2
-    } else if (type === 0x2d /* - */) {
-      sink(new Error(buffer.toString("utf8", at + 1, lineEnd)))
-      at = lineEnd + 2
-    } else {
-      throw new Error(`unexpected reply type ${JSON.stringify(String.fromCharCode(type))}`)
-    }
+    const reply = readReply(buffer, at)
+    if (reply === INCOMPLETE) return at
+    at = replyEnd
+    sink(reply)
   }
 }
 
@@ -271,7 +295,12 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
     xadd: async (stream, entries, maxLen) => {
       if (entries.length === 0) return []
       const conn = current ?? await open()
-      return send(conn, encodeXadds(stream, entries, maxLen), entries.length)
+      // Replies: +OK, one +QUEUED per entry, then EXEC's array of ids (or of per-entry errors).
+      const replies = await send(conn, MULTI + encodeXadds(stream, entries, maxLen) + EXEC, entries.length + 2)
+      const exec = replies[replies.length - 1]
+      if (exec instanceof Error) throw exec
+      if (!Array.isArray(exec) || exec.length !== entries.length) throw new Error(`EXEC answered ${describe(exec)} for ${entries.length} XADDs`)
+      return exec.map((reply: PipeReply) => (typeof reply === "string" || reply instanceof Error ? reply : new Error("XADD answered an array")))
     },
     close: () => {
       closed = true

@@ -246,6 +246,8 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
         settings.connectTimeoutMs
       )
       socket.setNoDelay(true)
+      // Probes an idle connection, so a peer that vanished is found before the next batch waits on it.
+      socket.setKeepAlive(true, 30_000)
       socket.on("data", onData(conn))
       socket.on("error", (error) => (lastError ??= error))
       socket.on("close", () => {

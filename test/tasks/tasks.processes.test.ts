@@ -126,7 +126,13 @@ test("kill -9 of a worker holding 50 in-flight tasks: all 50 finish on another w
   const deadBefore = (await taskQueue("C")).dead
   const posted = await Promise.all(Array.from({ length: 50 }, () => call("A", "POST", "/task", { type: "sleep", payload: { ms: RUN_MS } })))
   const ids = posted.map((p) => p.body.task_id as string)
-  await waitUntil("B holds all 50", async () => ((await taskQueue("C")).running === 50 ? true : undefined), 20_000)
+  // Leased (in B's processing list) comes before marked running (startMany): wait for both, or a
+  // slow B can be killed between the two with some tasks still reading `queued`.
+  await waitUntil("B holds all 50", async () => {
+    if ((await taskQueue("C")).running !== 50) return undefined
+    const views = await Promise.all(ids.map((id) => call("C", "GET", `/tasks/${id}/status`)))
+    return views.every((v) => v.body.status === "running" && v.body.handled_by === "B") ? true : undefined
+  }, 20_000)
   await procs.B.stop("SIGKILL")
   const killedAt = Date.now()
   // B was still sleeping on every task when it died.

@@ -55,8 +55,8 @@ export interface GroupCommit {
 
 /**
  * One `append` for the whole batch: on standalone Redis the broker writes it as
- * raw pipelined XADDs in one write (see broker/redis/appendPipe), in a cluster
- * as one script. Either way all the ids, in order, or a failure.
+ * one MULTI of raw XADDs in one socket write (see broker/redis/appendPipe), in
+ * a cluster as one script. Either way all the ids, in order, or a failure.
  */
 const appendBatch = (broker: BrokerService, options: GroupCommitOptions, entries: ReadonlyArray<Fields>): Effect.Effect<ReadonlyArray<string>, StreamUnavailable> =>
   broker.append(options.stream, entries, options.maxLen > 0 ? { maxLen: options.maxLen } : undefined)

@@ -19,7 +19,7 @@ export const streamOps = ({ command, attempt, blocking, appendPipe }: Connection
   append: (stream, entries, options) =>
     attempt("append", async () => {
       if (entries.length === 0) return []
-      // Standalone: raw pipelined XADDs, one write and one round trip for the batch, replies in order.
+      // Standalone: MULTI, the XADDs, EXEC as raw RESP: one write and one round trip for the batch.
       if (appendPipe !== undefined) {
         return (await appendPipe.xadd(stream, entries, options?.maxLen)).map((reply) => {
           if (reply instanceof Error) throw reply

@@ -11,7 +11,7 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { Broker } from "../../src/broker/Broker.ts"
 import { layerRedis, parseRedisAddress } from "../../src/broker/redis.ts"
-import { makeAppendPipe } from "../../src/broker/redis/appendPipe.ts"
+import { makeAppendPipe, type AppendPipe } from "../../src/broker/redis/appendPipe.ts"
 import { encodeXadds, readReplies, type PipeReply } from "../../src/broker/redis/resp.ts"
 import { runScoped } from "../helpers/effect.ts"
 import { sharedRedis, startRedis, uniqueName } from "../helpers/redis.ts"
@@ -22,10 +22,17 @@ const admin = new Redis(server.url)
 test.after(() => admin.disconnect())
 
 const pipeTo = (url: string, replyTimeoutMs = 5000) => makeAppendPipe({ address: parseRedisAddress(url), connectTimeoutMs: 1000, replyTimeoutMs })
+const withPipe = async <A>(url: string, use: (pipe: AppendPipe) => Promise<A>): Promise<A> => {
+  const pipe = pipeTo(url)
+  try {
+    return await use(pipe)
+  } finally {
+    pipe.close()
+  }
+}
 
 test("a batch gets one id per entry, in stream order, each entry stored with its fields in order", async () => {
-  const pipe = pipeTo(server.url)
-  try {
+  await withPipe(server.url, async (pipe) => {
     const stream = uniqueName("s")
     const entries = Array.from({ length: 300 }, (_, i) => ({ source: "a", level: "INFO", message: `m${i}`, ...(i % 2 === 0 ? { metadata: '{"k":1}' } : {}) }))
     const ids = await pipe.xadd(stream, entries)
@@ -34,49 +41,38 @@ test("a batch gets one id per entry, in stream order, each entry stored with its
     assert.equal(ids, stored.map(([id]) => id))
     assert.equal(stored[0][1], ["source", "a", "level", "INFO", "message", "m0", "metadata", '{"k":1}'])
     assert.equal(stored[299][1], ["source", "a", "level", "INFO", "message", "m299"])
-  } finally {
-    pipe.close()
-  }
+  })
 })
 
 test("MAXLEN ~ caps the stream near maxLen", async () => {
-  const pipe = pipeTo(server.url)
-  try {
+  await withPipe(server.url, async (pipe) => {
     const stream = uniqueName("s")
     for (let i = 0; i < 5; i++) await pipe.xadd(stream, Array.from({ length: 200 }, (_, j) => ({ n: String(i * 200 + j) })), 100)
     const length = await admin.xlen(stream)
     assert.ok(length >= 100 && length < 400, `capped: ${length}`)
-  } finally {
-    pipe.close()
-  }
+  })
 })
 
 test("any text is stored byte-exact (quotes, CRLF, NUL, emoji, 64 KiB); a lone surrogate becomes U+FFFD", async () => {
-  const pipe = pipeTo(server.url)
-  try {
+  await withPipe(server.url, async (pipe) => {
     const stream = uniqueName("s")
     const tricky = ['say "hi"\\n', "line1\r\nline2\ttab", "nul\u0000byte", "emoji 🚀 ünïcödé 漢字", "", "x".repeat(65_536), "$5\r\n*3\r\n"]
     await pipe.xadd(stream, [...tricky.map((message, i) => ({ [`field ${i} ✓`]: message })), { lone: "bad \ud800 half" }])
     const stored = await admin.xrange(stream, "-", "+")
     assert.equal(stored.map(([, fields]) => fields[1]), [...tricky, "bad \ufffd half"])
     assert.equal(stored.map(([, fields]) => fields[0]).slice(0, 2), ["field 0 ✓", "field 1 ✓"])
-  } finally {
-    pipe.close()
-  }
+  })
 })
 
 test("a big batch (replies spread over many reads) keeps every id, in order", async () => {
-  const pipe = pipeTo(server.url)
-  try {
+  await withPipe(server.url, async (pipe) => {
     const stream = uniqueName("s")
     const ids = await pipe.xadd(stream, Array.from({ length: 20_000 }, (_, i) => ({ n: String(i), pad: "p".repeat(100) })))
     assert.is(ids.length, 20_000)
     const stored = await admin.xrange(stream, "-", "+")
     assert.equal(ids, stored.map(([id]) => id))
     assert.equal(stored.map(([, f]) => f[1]), Array.from({ length: 20_000 }, (_, i) => String(i)))
-  } finally {
-    pipe.close()
-  }
+  })
 })
 
 test("replies are read the same however the bytes are split", () => {

@@ -52,7 +52,7 @@ export interface BrokerService {
   readonly mode: "embedded" | "standalone" | "cluster"
 
   // ── Streams ────────────────────────────────────────────────────────────────
-  /** Append entries in order, capping the stream at about `maxLen` (XADD MAXLEN ~; a positive number, absent = no cap); one round trip. Returns their ids. */
+  /** Append entries in order, capping the stream at about `maxLen` (XADD MAXLEN ~; absent = no cap); one round trip. Returns their ids. */
   readonly append: (stream: string, entries: ReadonlyArray<Fields>, options?: { readonly maxLen?: number }) => Op<ReadonlyArray<string>>
   /** Create the consumer group (and the stream) if missing, starting at `startId` ("$" new only, "0" everything). */
   readonly ensureGroup: (stream: string, group: string, startId?: string) => Op<void>

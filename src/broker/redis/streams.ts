@@ -27,7 +27,7 @@ export const streamOps = ({ command, attempt, blocking, appendPipe }: Connection
         })
       }
       // Cluster: one script per batch (one command, one argument) on the stream's node.
-      const ids = asArray(await evalScript(command, appendMany, [stream], [String(options?.maxLen ?? 0), encodeEntries(entries)]), "appendMany")
+      const ids = asArray(await evalScript(command, appendMany, [stream], [options?.maxLen === undefined ? "" : String(options.maxLen), encodeEntries(entries)]), "appendMany")
       return ids.map((id) => {
         const text = asTextOrNull(id, "XADD")
         if (text === null) throw new Error("XADD returned no id")

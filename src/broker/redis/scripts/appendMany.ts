@@ -37,13 +37,13 @@ export const appendMany: RedisScript = {
   numberOfKeys: 1,
   lua: `
 -- KEYS[1] the stream (stream)
--- ARGV[1] MAXLEN ~ cap (0 = no cap)
+-- ARGV[1] MAXLEN ~ cap ("" = no cap; "0" trims to nothing, as XADD MAXLEN ~ 0 does)
 -- ARGV[2] the entries, JSON: [[name, value, …], …]
 local rcall = redis.call
 local entries = cjson.decode(ARGV[2])
 local key, cap = KEYS[1], ARGV[1]
 local ids = {}
-if cap ~= "0" then
+if cap ~= "" then
   for e = 1, #entries do ids[e] = rcall("XADD", key, "MAXLEN", "~", cap, "*", unpack(entries[e])) end
 else
   for e = 1, #entries do ids[e] = rcall("XADD", key, "*", unpack(entries[e])) end

@@ -17,6 +17,18 @@ export const describeReply = (reply: PipeReply): string => (Array.isArray(reply)
 
 const bulk = (text: string): string => `$${Buffer.byteLength(text)}\r\n${text}\r\n`
 
+/** Field names repeat in every entry (source, level, message…): each is encoded once. */
+const encodedNames = new Map<string, string>()
+const bulkName = (name: string): string => {
+  let encoded = encodedNames.get(name)
+  if (encoded === undefined) {
+    encoded = bulk(name)
+    // bounded: a stream's field names are few; past this, names are encoded each time
+    if (encodedNames.size < 256) encodedNames.set(name, encoded)
+  }
+  return encoded
+}
+
 /** A command as RESP: an array of bulk strings. */
 export const encodeCommand = (args: ReadonlyArray<string>): string => {
   let out = `*${args.length}\r\n`
@@ -39,7 +51,7 @@ export const encodeXadds = (stream: string, entries: ReadonlyArray<Readonly<Reco
     let body = ""
     let count = 0
     for (const name in fields) {
-      body += bulk(name) + bulk(fields[name])
+      body += bulkName(name) + bulk(fields[name])
       count++
     }
     out += `*${headArgs + 2 * count}\r\n` + head + body

@@ -55,8 +55,8 @@ export const randomHex = (length: number): string => {
   }
 }
 
-/** Where the dashes of `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` are. */
-const UUID_DASHES = new Set([8, 13, 18, 23])
+/** Where each of the 16 bytes' two digits start in `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (the dashes stay put). */
+const UUID_BYTE_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
 const uuidCodes = new Array<number>(36).fill(DASH)
 
 /**
@@ -66,14 +66,13 @@ const uuidCodes = new Array<number>(36).fill(DASH)
  */
 export const randomUuid = (): string => {
   const at = draw(16)
-  let c = 0
   for (let i = 0; i < 16; i++) {
-    if (UUID_DASHES.has(c)) c++
     let b = pool[at + i]
     if (i === 6) b = (b & 0x0f) | 0x40
     else if (i === 8) b = (b & 0x3f) | 0x80
-    uuidCodes[c++] = DIGITS[b >> 4]
-    uuidCodes[c++] = DIGITS[b & 15]
+    const c = UUID_BYTE_AT[i]
+    uuidCodes[c] = DIGITS[b >> 4]
+    uuidCodes[c + 1] = DIGITS[b & 15]
   }
   return String.fromCharCode.apply(null, uuidCodes)
 }

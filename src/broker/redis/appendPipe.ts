@@ -29,6 +29,7 @@ import { Buffer } from "node:buffer"
 import { connect as connectTcp, type Socket } from "node:net"
 import { connect as connectTls } from "node:tls"
 import type { RedisAddress } from "./address.ts"
+import { reconnectDelayMs } from "./failure.ts"
 import { describeReply, encodeCommand, encodeXadds, EXEC, MULTI, readReplies, type PipeReply } from "./resp.ts"
 
 export interface AppendPipeSettings {
@@ -75,7 +76,7 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
   let current: Connection | undefined
   let opening: Promise<Connection> | undefined
   let closed = false
-  /** After a failed connect, calls fail at once with its error for a while (50 ms doubling to 2 s), as the command connection's reconnects do. */
+  /** After a failed connect, calls fail at once with its error for a while (`reconnectDelayMs`, as the command connection waits). */
   let refused: { readonly error: Error; readonly until: number; readonly times: number } | undefined
 
   /** Fail everything in flight on `conn` and drop it; the next call reconnects. */
@@ -85,7 +86,7 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
     conn.socket.destroy()
     conn.unread = undefined
     clearTimeout(conn.replyTimer)
-    const failed = conn.inFlight.splice(conn.head)
+    const failed = conn.inFlight.slice(conn.head)
     conn.head = 0
     conn.inFlight.length = 0
     for (const batch of failed) batch.reject(conn.lost)
@@ -194,7 +195,7 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
         return conn
       }, (error: Error) => {
         const times = (refused?.times ?? 0) + 1
-        refused = { error, until: Date.now() + Math.min(50 * 2 ** Math.min(times - 1, 6), 2000), times }
+        refused = { error, until: Date.now() + reconnectDelayMs(times), times }
         throw error
       })
       opening = attempt

@@ -16,7 +16,7 @@ import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
 import { makeAppendPipe, type AppendPipe } from "./appendPipe.ts"
 import { makeBlockingPool, type BlockingPool } from "./blockingPool.ts"
-import { makeAttempt, unavailable, type Attempt } from "./failure.ts"
+import { makeAttempt, reconnectDelayMs, unavailable, type Attempt } from "./failure.ts"
 
 /** A standalone connection or a cluster client; every command goes through `call`, which both route. */
 export type Client = Redis | Cluster
@@ -63,7 +63,7 @@ const create = (role: Role, settings: ConnectionSettings): Client => {
     ...(address.tls ? { tls: { servername: address.host } } : {}),
     ...roleOptions(role, settings)
   }
-  const reconnect = role === "command" ? (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000) : () => null
+  const reconnect = role === "command" ? reconnectDelayMs : () => null
   if (settings.clusterNodes && settings.clusterNodes.length > 0) {
     const { enableOfflineQueue, lazyConnect, ...redisOptions } = shared
     const options: ClusterOptions = {

@@ -10,6 +10,9 @@ export const reasonOf = (cause: unknown): string => {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }
 
+/** Wait before reconnect attempt `times` (1, 2, …): 100 ms doubling to 2 s — the command connection's and the append pipe's. */
+export const reconnectDelayMs = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000)
+
 /** A `StreamUnavailable` for `operation` against `address` (credentials are never part of `address`). */
 export const unavailable = (address: string, operation: string, cause: unknown): StreamUnavailable =>
   new StreamUnavailable({ message: `redis ${address}: ${operation} failed: ${reasonOf(cause)}` })

@@ -1,9 +1,10 @@
 /**
  * @module bench/ingest — the log pipeline against its own ceilings, in one run.
  *
- * Starts its own redis-server (loopback, free port, no persistence) and three
- * server processes: a bare Hono POST handler (@hono/node-server, reads the body,
- * answers 202 JSON), Fluxgate `ROLES=collector` and Fluxgate `ROLES=distributor`
+ * Starts its own redis-server (loopback, free port, no persistence), the
+ * baseline servers of bench/floors.ts (a bare Hono POST handler that reads the
+ * body and answers 202 JSON, and the persisting floors), Fluxgate
+ * `ROLES=collector` and Fluxgate `ROLES=distributor`
  * on that Redis (the production bundle, `node dist/server.js`, built first). Then, with the same HTTP client (keep-alive, fixed concurrency):
  * - single-event POST /ingest req/s ÷ bare Hono POST req/s (target ≥ 0.8);
  * - NDJSON batches (1,000 events per request) events/s ÷ `redis-benchmark -P 64
@@ -15,8 +16,9 @@
  * each event and awaits its XADD, written as raw RESP (NDJSON: pipelined) before the 202,
  * with no validation, middleware, tracing or batching — the least any handler
  * can do that answers 202 only once the events are in the stream, as the issue
- * requires. Where the floor itself misses a target, no implementation on this
- * box meets it; Fluxgate's own overhead is what separates it from the floor.
+ * requires. The latency phase's floor is end to end: that handler, plus a bare
+ * SSE server reading the stream with XREAD BLOCK on a raw socket. Where the floor
+ * itself misses a target, no implementation on this box meets it; Fluxgate's own overhead is what separates it from the floor.
  * Each throughput phase also reports server CPU per request/event (from
  * /proc/<pid>/stat): on a shared, loaded box wall-clock rates swing, CPU cost
  * per unit does not. Bounded: every phase has a fixed duration, the whole run
@@ -30,8 +32,6 @@ import { Agent, request, type IncomingMessage } from "node:http"
 import { resolve } from "node:path"
 import { promisify } from "node:util"
 import { Redis } from "ioredis"
-import { parseRedisAddress } from "../src/broker/redis.ts"
-import { makeAppendPipe } from "../src/broker/redis/appendPipe.ts"
 import { freePort, startRedis } from "../test/helpers/redis.ts"
 
 const PHASE_S = Number(process.argv[2] ?? 3)
@@ -145,7 +145,7 @@ const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min
  * Post events at LATENCY_RATE/s for `seconds` (after a warm-up second), as one
  * small NDJSON request every ~5 ms, and time each event until it arrives over
  * SSE from `distributor`; also time each request's own round trip. Without a
- * distributor only the round trips are measured (the floor, against bare Hono).
+ * distributor only the round trips are measured (bare Hono).
  */
 async function latency(collector: Server, distributor: Server | null, seconds: number) {
   const sent = new Map<number, number>()
@@ -253,10 +253,13 @@ async function main() {
   if (process.env.BENCH_SERVER !== "tsx") await promisify(execFile)(process.execPath, ["scripts/build.mjs"], { cwd: root, timeout: 60_000 })
   const redis = await startRedis()
   const env = { REDIS_URL: redis.url, KEY_PREFIX: "bench", STREAM_NAME: "bench:logs", TRIM_MAXLEN: "50000" }
-  const [barePort, floorPort, collectorPort, distributorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
-  const [bare, floor, collector, distributor] = await Promise.all([
-    spawnServer(["--import", "tsx", "bench/ingest.ts", "--bare", String(barePort)], {}, barePort),
-    spawnServer(["--import", "tsx", "bench/ingest.ts", "--bare", String(floorPort), redis.url], {}, floorPort),
+  const [barePort, floorPort, floorSsePort, collectorPort, distributorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()])
+  const floorServer = (mode: string, port: number, ...args: Array<string>) =>
+    spawnServer(["--import", "tsx", "bench/floors.ts", mode, String(port), ...args], {}, port)
+  const [bare, floor, floorSse, collector, distributor] = await Promise.all([
+    floorServer("bare", barePort),
+    floorServer("persisting", floorPort, redis.url, FLOOR_STREAM),
+    floorServer("sse", floorSsePort, redis.url, FLOOR_STREAM),
     spawnServer(SERVER, { ...env, ROLES: "collector" }, collectorPort),
     spawnServer(SERVER, { ...env, ROLES: "distributor", INSTANCE_ID: "bench-distributor" }, distributorPort)
   ])
@@ -289,59 +292,21 @@ async function main() {
       const drained = await waitForSinks(redis.url, env.STREAM_NAME, "distributors")
       console.log(`(the distributor's sinks drained the earlier phases' backlog in ${(drained / 1000).toFixed(1)} s)`)
       const bareTrip = await latency(bare, null, PHASE_S)
-      const persistingTrip = await latency(floor, null, PHASE_S)
+      const persistingTrip = await latency(floor, floorSse, PHASE_S)
       const lat = await latency(collector, distributor, PHASE_S)
       const trip = (t: { p50: number; p99: number }) => `p50 ${t.p50.toFixed(2)} / p99 ${t.p99.toFixed(2)} ms`
       console.log(`ingest → SSE       ${fmt(lat.rate)} events/s sent, ${lat.received}/${lat.sent} received: p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(1)} ms (target p99 < 10 ms)`)
       console.log(`  its POST round trip ${trip(lat.roundTrip)}; on this box at the same rate, the bare Hono POST round trip ${trip(bareTrip.roundTrip)}, the persisting floor's (bare Hono + raw XADD) ${trip(persistingTrip.roundTrip)}`)
-      console.log(`  server CPU per event: collector ${fmt(lat.cpu.collector, 1)} µs, distributor ${fmt(lat.cpu.distributor, 1)} µs (one subscriber); the persisting floor ${fmt(persistingTrip.cpu.collector, 1)} µs`)
+      console.log(`  the end-to-end floor (that handler → stream → raw XREAD BLOCK → bare SSE), ${persistingTrip.received}/${persistingTrip.sent} received: p50 ${persistingTrip.p50.toFixed(2)} ms, p99 ${persistingTrip.p99.toFixed(2)} ms, max ${persistingTrip.max.toFixed(1)} ms`)
+      console.log(`  server CPU per event: collector ${fmt(lat.cpu.collector, 1)} µs, distributor ${fmt(lat.cpu.distributor, 1)} µs (one subscriber); the floor's ${fmt(persistingTrip.cpu.collector, 1)} and ${fmt(persistingTrip.cpu.distributor, 1)} µs`)
     }
     console.log(`(run took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
   } finally {
-    for (const c of [bare, floor, collector, distributor]) c.child.kill("SIGKILL")
+    for (const c of [bare, floor, floorSse, collector, distributor]) c.child.kill("SIGKILL")
     agent.destroy()
     await redis.kill()
   }
   process.exit(0)
 }
 
-// ── the baseline servers: `bench/ingest.ts --bare <port> [redis-url]` ─────────
-if (process.argv[2] === "--bare") {
-  const { Hono } = await import("hono")
-  const { serve } = await import("@hono/node-server")
-  const redisUrl = process.argv[4]
-  const app = new Hono()
-  if (redisUrl === undefined) {
-    // The target's baseline: read the body, answer 202 JSON; nothing is stored.
-    app.post("/ingest", async (c) => {
-      const body = await c.req.text()
-      return c.json({ accepted: 1, bytes: body.length }, 202)
-    })
-  } else {
-    // The persisting floor: the least a handler can do and still answer 202 only once its events are in
-    // the stream — JSON.parse each event and XADD its fields as raw RESP (the broker's append pipe: one
-    // write per request, NDJSON's lines pipelined), no validation, middleware, tracing or batching
-    // across requests.
-    const pipe = makeAppendPipe({ address: parseRedisAddress(redisUrl), connectTimeoutMs: 2000, replyTimeoutMs: 5000 })
-    const fieldsOf = (text: string): Record<string, string> => {
-      const e = JSON.parse(text) as Record<string, unknown>
-      const fields: Record<string, string> = { source: String(e.source), level: String(e.level), message: String(e.message), ts: String(e.ts_unix_ms ?? Date.now()) }
-      if (e.metadata !== undefined) fields.metadata = JSON.stringify(e.metadata)
-      return fields
-    }
-    app.post("/ingest", async (c) => {
-      const body = await c.req.text()
-      const events = c.req.header("content-type") === "application/x-ndjson"
-        ? body.split("\n").filter((line) => line !== "").map(fieldsOf)
-        : [fieldsOf(body)]
-      const ids = (await pipe.xadd(FLOOR_STREAM, events, 50_000)).map((id) => {
-        if (id instanceof Error) throw id
-        return id
-      })
-      return c.json({ accepted: ids.length, ids }, 202)
-    })
-  }
-  serve({ fetch: app.fetch, port: Number(process.argv[3]), hostname: "127.0.0.1" })
-} else {
-  await main()
-}
+await main()

@@ -101,8 +101,15 @@ const post = (url: string, body: string, type: string): Promise<number> =>
     req.end(body)
   })
 
-/** Send `body` with CONCURRENCY requests in flight for `seconds`; count 202s. */
-async function load(server: Server, body: string, type: string, seconds: number, concurrency = CONCURRENCY) {
+/** redis-server's CPU so far (INFO cpu, user + sys), in µs. */
+const redisCpuOf = async (client: Redis): Promise<number> => {
+  const info = await client.info("cpu")
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN)
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6
+}
+
+/** Send `body` with CONCURRENCY requests in flight for `seconds`; count 202s (and redis-server's CPU, given a client). */
+async function load(server: Server, body: string, type: string, seconds: number, concurrency = CONCURRENCY, redis?: Redis) {
   const warmEnd = performance.now() + 500
   let ok = 0
   let other = 0
@@ -119,24 +126,33 @@ async function load(server: Server, body: string, type: string, seconds: number,
   const workers = Array.from({ length: concurrency }, worker)
   while (performance.now() < warmEnd) await new Promise((r) => setTimeout(r, 20))
   measuring = true
+  const redisCpu0 = redis === undefined ? 0 : await redisCpuOf(redis)
   const cpu0 = cpuOf(server.child.pid)
   const t0 = performance.now()
   await new Promise((r) => setTimeout(r, seconds * 1000))
   const elapsed = (performance.now() - t0) / 1000
   const cpu = cpuOf(server.child.pid) - cpu0
+  const redisCpu = redis === undefined ? 0 : await redisCpuOf(redis) - redisCpu0
   measuring = false
   stop = true
   await Promise.all(workers)
-  return { perSecond: ok / elapsed, ok, other, cpuUsPer: ok > 0 ? cpu / ok : 0 }
+  return { perSecond: ok / elapsed, ok, other, cpuUsPer: ok > 0 ? cpu / ok : 0, redisCpuUsPer: ok > 0 ? redisCpu / ok : NaN }
 }
 
-async function redisBenchmark(port: number): Promise<number> {
+/**
+ * `redis-benchmark -P 64` XADDs of `fields` on the same Redis: ops/s, and
+ * redis-server's CPU per XADD (µs) over the run.
+ */
+async function redisBenchmark(port: number, client: Redis, fields: ReadonlyArray<string>) {
+  const n = 200_000
+  const cpu0 = await redisCpuOf(client)
   const { stdout } = await promisify(execFile)("redis-benchmark", [
-    "-h", "127.0.0.1", "-p", String(port), "-P", "64", "-n", "200000", "--csv",
-    "XADD", "bench:ceiling", "MAXLEN", "~", "50000", "*", "f", "v"
+    "-h", "127.0.0.1", "-p", String(port), "-P", "64", "-n", String(n), "--csv",
+    "XADD", "bench:ceiling", "MAXLEN", "~", "50000", "*", ...fields
   ], { timeout: 30_000 })
+  const cpuUsPer = (await redisCpuOf(client) - cpu0) / n
   const line = stdout.trim().split("\n").find((l) => /XADD/i.test(l)) ?? ""
-  return Number(line.split(",")[1]?.replace(/"/g, ""))
+  return { perSecond: Number(line.split(",")[1]?.replace(/"/g, "")), cpuUsPer }
 }
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
@@ -276,15 +292,21 @@ async function main() {
       console.log(`  persisting floor (bare Hono + one awaited raw XADD) ${fmt(persisting.perSecond)} req/s (${fmt(persisting.cpuUsPer, 1)} µs CPU/req) = ${(persisting.perSecond / baseline.perSecond).toFixed(2)}× bare; Fluxgate = ${(single.perSecond / persisting.perSecond).toFixed(2)}× the floor by wall clock, ${(persisting.cpuUsPer / single.cpuUsPer).toFixed(2)}× by CPU`)
     }
     if (PHASES.has("ndjson")) {
-      const ceiling = await redisBenchmark(redis.port)
       const ndjson = Array.from({ length: BATCH }, (_, i) => JSON.stringify({ source: "bench", level: "INFO", message: `batch event ${i}`, metadata: { n: i } })).join("\n")
-      const floorBatch = await load(floor, ndjson, "application/x-ndjson", PHASE_S, 4)
-      const batch = await load(collector, ndjson, "application/x-ndjson", PHASE_S, 4)
+      const admin = new Redis(redis.url)
+      // The issue's ceiling (one one-byte field per entry), and the same with entries shaped like the ones stored here.
+      const ceiling = await redisBenchmark(redis.port, admin, ["f", "v"])
+      const shaped = await redisBenchmark(redis.port, admin, ["source", "bench", "level", "INFO", "message", "batch event 500", "ts", String(Date.now()), "metadata", '{"n":500}'])
+      const floorBatch = await load(floor, ndjson, "application/x-ndjson", PHASE_S, 4, admin)
+      const batch = await load(collector, ndjson, "application/x-ndjson", PHASE_S, 4, admin)
+      admin.disconnect()
       const eventsPerSecond = batch.perSecond * BATCH
       const floorPerSecond = floorBatch.perSecond * BATCH
-      console.log(`NDJSON batches     redis-benchmark -P 64 XADD ${fmt(ceiling)} ops/s | Fluxgate /ingest ${fmt(eventsPerSecond)} events/s (${fmt(batch.cpuUsPer / BATCH, 2)} µs CPU/event, ${batch.other} non-202)`)
-      console.log(`  ratio ${(eventsPerSecond / ceiling).toFixed(2)}× the pipelined XADD ceiling (target ≥ 0.5)`)
-      console.log(`  persisting floor (bare Hono + JSON.parse per line + raw pipelined XADDs) ${fmt(floorPerSecond)} events/s (${fmt(floorBatch.cpuUsPer / BATCH, 2)} µs CPU/event) = ${(floorPerSecond / ceiling).toFixed(2)}× the ceiling; Fluxgate = ${(eventsPerSecond / floorPerSecond).toFixed(2)}× the floor`)
+      const redisUs = (phase: { redisCpuUsPer: number }) => fmt(phase.redisCpuUsPer / BATCH, 2)
+      console.log(`NDJSON batches     redis-benchmark -P 64 XADD ${fmt(ceiling.perSecond)} ops/s | Fluxgate /ingest ${fmt(eventsPerSecond)} events/s (${fmt(batch.cpuUsPer / BATCH, 2)} µs CPU/event, ${batch.other} non-202)`)
+      console.log(`  ratio ${(eventsPerSecond / ceiling.perSecond).toFixed(2)}× the pipelined XADD ceiling (target ≥ 0.5)`)
+      console.log(`  persisting floor (bare Hono + JSON.parse per line + raw pipelined XADDs) ${fmt(floorPerSecond)} events/s (${fmt(floorBatch.cpuUsPer / BATCH, 2)} µs CPU/event) = ${(floorPerSecond / ceiling.perSecond).toFixed(2)}× the ceiling; Fluxgate = ${(eventsPerSecond / floorPerSecond).toFixed(2)}× the floor`)
+      console.log(`  redis-server CPU per entry: the ceiling's XADD ${fmt(ceiling.cpuUsPer, 2)} µs; an XADD of this event's five fields ${fmt(shaped.cpuUsPer, 2)} µs (${fmt(shaped.perSecond)} ops/s = ${(shaped.perSecond / ceiling.perSecond).toFixed(2)}× the ceiling); the floor's ${redisUs(floorBatch)}, Fluxgate's ${redisUs(batch)} µs per event`)
     }
     if (PHASES.has("latency")) {
       // The figure is for a steady 5,000 events/s: first let the distributor's durable sinks finish

@@ -14,10 +14,10 @@
  */
 import { Hono } from "hono"
 import { serve } from "@hono/node-server"
-import { connect } from "node:net"
 import { parseRedisAddress } from "../src/broker/redis.ts"
 import { makeAppendPipe } from "../src/broker/redis/appendPipe.ts"
-import { encodeCommand, readReplies, type PipeReply } from "../src/broker/redis/resp.ts"
+import { encodeCommand, type PipeReply } from "../src/broker/redis/resp.ts"
+import { rawRedis } from "./rawRedis.ts"
 
 const [mode, portArg, redisUrl = "", stream = ""] = process.argv.slice(2)
 const app = new Hono()
@@ -48,44 +48,36 @@ if (mode === "bare") {
     return c.json({ accepted: ids.length, ids }, 202)
   })
 } else if (mode === "sse") {
-  const address = parseRedisAddress(redisUrl)
   app.get("/subscribe", (c) => {
     const source = c.req.query("source")
     const encoder = new TextEncoder()
-    let close = () => {}
+    // One connection per subscriber, one XREAD BLOCK at a time, from the stream's end.
+    const redis = rawRedis(redisUrl)
+    let open = true
     const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        // One connection per subscriber, one XREAD BLOCK at a time, from the stream's end.
-        const socket = connect({ host: address.host, port: address.port, noDelay: true })
+      async start(controller) {
+        controller.enqueue(encoder.encode(": floor\n\n"))
         let lastId = "$"
-        let unread: Buffer | undefined
-        const read = () => socket.write(encodeCommand(["XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS", stream, lastId]))
-        const deliver = (reply: PipeReply) => {
+        while (open) {
+          const [reply] = await redis.send(encodeCommand(["XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS", stream, lastId]), 1)
+            .catch(() => [null])
+          if (!open || reply === null) break
           // [[stream, [[id, [field, value, …]], …]]], or "" when the block timed out.
+          if (!Array.isArray(reply)) continue
           let out = ""
-          if (Array.isArray(reply)) {
-            for (const [id, flat] of (reply[0] as Array<PipeReply>)[1] as Array<[string, Array<string>]>) {
-              lastId = id
-              const fields: Record<string, string> = {}
-              for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1]
-              if (source === undefined || fields.source === source) out += `id: ${id}\ndata: ${JSON.stringify(fields)}\n\n`
-            }
+          for (const [id, flat] of (reply[0] as Array<PipeReply>)[1] as Array<[string, Array<string>]>) {
+            lastId = id
+            const fields: Record<string, string> = {}
+            for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1]
+            if (source === undefined || fields.source === source) out += `id: ${id}\ndata: ${JSON.stringify(fields)}\n\n`
           }
           if (out !== "") controller.enqueue(encoder.encode(out))
-          read()
         }
-        socket.on("data", (chunk: Buffer) => {
-          const buffer = unread === undefined ? chunk : Buffer.concat([unread, chunk])
-          const at = readReplies(buffer, 0, deliver)
-          unread = at === buffer.length ? undefined : buffer.subarray(at)
-        })
-        socket.on("error", () => controller.close())
-        close = () => socket.destroy()
-        controller.enqueue(encoder.encode(": floor\n\n"))
-        read()
+        redis.close()
       },
       cancel() {
-        close()
+        open = false
+        redis.close()
       }
     })
     return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } })

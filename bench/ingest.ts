@@ -25,6 +25,7 @@
  * stays under a minute.
  *
  *   node --import tsx bench/ingest.ts [seconds-per-phase=3] [phases=single,ndjson,latency]
+ *   BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=prof" …   Node flags for the two Fluxgate servers
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -46,6 +47,11 @@ const FLOOR_STREAM = "bench:floor"
 const root = resolve(import.meta.dirname ?? ".", "..")
 /** The servers run the production bundle (`node dist/server`, built at start); BENCH_SERVER=tsx runs the sources instead. */
 const SERVER = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/server.ts"] : ["dist/server.js"]
+/**
+ * Node flags for the Fluxgate servers only, e.g. `BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=prof"`;
+ * with flags set they are stopped with SIGTERM (a graceful exit writes profiles) before SIGKILL.
+ */
+const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "")
 
 interface Server {
   readonly url: string
@@ -62,11 +68,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   })
 }
 
-async function spawnServer(args: Array<string>, env: Record<string, string>, port: number): Promise<Server> {
+async function spawnServer(args: Array<string>, env: Record<string, string>, port: number, stdout: "inherit" | "ignore" = "ignore"): Promise<Server> {
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), APP_LOG_LEVEL: "Warning", GENERATOR_ENABLED: "false", ...env },
-    stdio: ["ignore", "ignore", "inherit"]
+    stdio: ["ignore", stdout, "inherit"]
   })
   children.push(child)
   const url = `http://127.0.0.1:${port}`
@@ -276,8 +282,9 @@ async function main() {
     floorServer("bare", barePort),
     floorServer("persisting", floorPort, redis.url, FLOOR_STREAM),
     floorServer("sse", floorSsePort, redis.url, FLOOR_STREAM),
-    spawnServer(SERVER, { ...env, ROLES: "collector" }, collectorPort),
-    spawnServer(SERVER, { ...env, ROLES: "distributor", INSTANCE_ID: "bench-distributor" }, distributorPort)
+    // With flags (--trace-gc and the like) their stdout is shown.
+    spawnServer([...SERVER_FLAGS, ...SERVER], { ...env, ROLES: "collector" }, collectorPort, SERVER_FLAGS.length > 0 ? "inherit" : "ignore"),
+    spawnServer([...SERVER_FLAGS, ...SERVER], { ...env, ROLES: "distributor", INSTANCE_ID: "bench-distributor" }, distributorPort, SERVER_FLAGS.length > 0 ? "inherit" : "ignore")
   ])
   console.log(`servers up after ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -324,6 +331,13 @@ async function main() {
     }
     console.log(`(run took ${((performance.now() - started) / 1000).toFixed(1)} s)`)
   } finally {
+    if (SERVER_FLAGS.length > 0) {
+      await Promise.all([collector, distributor].map((s) => new Promise((done) => {
+        s.child.once("exit", done)
+        s.child.kill("SIGTERM")
+        setTimeout(done, 10_000).unref()
+      })))
+    }
     for (const c of [bare, floor, floorSse, collector, distributor]) c.child.kill("SIGKILL")
     agent.destroy()
     await redis.kill()

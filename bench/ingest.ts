@@ -25,7 +25,7 @@
  * stays under a minute.
  *
  *   node --import tsx bench/ingest.ts [seconds-per-phase=3] [phases=single,ndjson,latency]
- *   BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=prof" …   Node flags for the two Fluxgate servers
+ *   BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=.tmp/prof" …   Node flags for the two Fluxgate servers
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -48,7 +48,7 @@ const root = resolve(import.meta.dirname ?? ".", "..")
 /** The servers run the production bundle (`node dist/server`, built at start); BENCH_SERVER=tsx runs the sources instead. */
 const SERVER = process.env.BENCH_SERVER === "tsx" ? ["--import", "tsx", "src/server.ts"] : ["dist/server.js"]
 /**
- * Node flags for the Fluxgate servers only, e.g. `BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=prof"`;
+ * Node flags for the Fluxgate servers only, e.g. `BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=.tmp/prof"`;
  * with flags set they are stopped with SIGTERM (a graceful exit writes profiles) before SIGKILL.
  */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter((f) => f !== "")

@@ -16,8 +16,8 @@ import { Hono } from "hono"
 import { serve } from "@hono/node-server"
 import { parseRedisAddress } from "../src/broker/redis.ts"
 import { makeAppendPipe } from "../src/broker/redis/appendPipe.ts"
-import { encodeCommand, type PipeReply } from "../src/broker/redis/resp.ts"
-import { rawRedis } from "./rawRedis.ts"
+import type { PipeReply } from "../src/broker/redis/resp.ts"
+import { rawRedis } from "./redisServer.ts"
 
 const [mode, portArg, redisUrl = "", stream = ""] = process.argv.slice(2)
 const app = new Hono()
@@ -59,8 +59,7 @@ if (mode === "bare") {
         controller.enqueue(encoder.encode(": floor\n\n"))
         let lastId = "$"
         while (open) {
-          const [reply] = await redis.send(encodeCommand(["XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS", stream, lastId]), 1)
-            .catch(() => [null])
+          const reply = await redis.command(["XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS", stream, lastId]).catch(() => null)
           if (!open || reply === null) break
           // [[stream, [[id, [field, value, …]], …]]], or "" when the block timed out.
           if (!Array.isArray(reply)) continue

@@ -17,8 +17,9 @@
  * with no validation, middleware, tracing or batching — the least any handler
  * can do that answers 202 only once the events are in the stream, as the issue
  * requires. The latency phase's floor is end to end: that handler, plus a bare
- * SSE server reading the stream with XREAD BLOCK on a raw socket. Where the floor
- * itself misses a target, no implementation on this box meets it; Fluxgate's own overhead is what separates it from the floor.
+ * SSE server reading the stream with XREAD BLOCK on a raw socket. Where the
+ * floor itself misses a target, no implementation on this box meets it;
+ * Fluxgate's own overhead is what separates it from the floor.
  * Each throughput phase also reports server CPU per request/event (from
  * /proc/<pid>/stat): on a shared, loaded box wall-clock rates swing, CPU cost
  * per unit does not. Bounded: every phase has a fixed duration, the whole run
@@ -34,6 +35,7 @@ import { resolve } from "node:path"
 import { promisify } from "node:util"
 import { Redis } from "ioredis"
 import { freePort, startRedis } from "../test/helpers/redis.ts"
+import { redisCpuUs } from "./redisServer.ts"
 
 const PHASE_S = Number(process.argv[2] ?? 3)
 const PHASES = new Set((process.argv[3] ?? "single,ndjson,latency").split(","))
@@ -107,13 +109,6 @@ const post = (url: string, body: string, type: string): Promise<number> =>
     req.end(body)
   })
 
-/** redis-server's CPU so far (INFO cpu, user + sys), in µs. */
-const redisCpuOf = async (client: Redis): Promise<number> => {
-  const info = await client.info("cpu")
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN)
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6
-}
-
 /** Send `body` with CONCURRENCY requests in flight for `seconds`; count 202s (and redis-server's CPU, given a client). */
 async function load(server: Server, body: string, type: string, seconds: number, concurrency = CONCURRENCY, redis?: Redis) {
   const warmEnd = performance.now() + 500
@@ -132,13 +127,13 @@ async function load(server: Server, body: string, type: string, seconds: number,
   const workers = Array.from({ length: concurrency }, worker)
   while (performance.now() < warmEnd) await new Promise((r) => setTimeout(r, 20))
   measuring = true
-  const redisCpu0 = redis === undefined ? 0 : await redisCpuOf(redis)
+  const redisCpu0 = redis === undefined ? 0 : await redisCpuUs(redis)
   const cpu0 = cpuOf(server.child.pid)
   const t0 = performance.now()
   await new Promise((r) => setTimeout(r, seconds * 1000))
   const elapsed = (performance.now() - t0) / 1000
   const cpu = cpuOf(server.child.pid) - cpu0
-  const redisCpu = redis === undefined ? 0 : await redisCpuOf(redis) - redisCpu0
+  const redisCpu = redis === undefined ? 0 : await redisCpuUs(redis) - redisCpu0
   measuring = false
   stop = true
   await Promise.all(workers)
@@ -151,12 +146,12 @@ async function load(server: Server, body: string, type: string, seconds: number,
  */
 async function redisBenchmark(port: number, client: Redis, fields: ReadonlyArray<string>) {
   const n = 200_000
-  const cpu0 = await redisCpuOf(client)
+  const cpu0 = await redisCpuUs(client)
   const { stdout } = await promisify(execFile)("redis-benchmark", [
     "-h", "127.0.0.1", "-p", String(port), "-P", "64", "-n", String(n), "--csv",
     "XADD", "bench:ceiling", "MAXLEN", "~", "50000", "*", ...fields
   ], { timeout: 30_000 })
-  const cpuUsPer = (await redisCpuOf(client) - cpu0) / n
+  const cpuUsPer = (await redisCpuUs(client) - cpu0) / n
   const line = stdout.trim().split("\n").find((l) => /XADD/i.test(l)) ?? ""
   return { perSecond: Number(line.split(",")[1]?.replace(/"/g, "")), cpuUsPer }
 }

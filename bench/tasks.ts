@@ -43,6 +43,7 @@ import { keys } from "../src/broker/keys.ts"
 import { makeConfig, type Role } from "../src/config.ts"
 import { processLayer } from "../src/main.ts"
 import { startRedis, uniqueName } from "../test/helpers/redis.ts"
+import { redisCpuUs } from "./redisServer.ts"
 
 const child = process.argv[2] === "--child" ? { system: process.argv[3], url: process.argv[4] } : undefined
 const [total = 10_000, concurrency = 50, rounds = 3] = process.argv.slice(child ? 5 : 2).map(Number)
@@ -71,25 +72,18 @@ const waitFor = async (what: string, done: () => boolean) => {
 }
 
 /** Measures one phase of `count` tasks: wall time, our CPU and the Redis server's CPU. */
-const meter = (admin: Redis, count: number) => {
-  const redisCpu = async () => {
-    const info = await admin.info("cpu")
-    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, "m").exec(info)?.[1] ?? 0)
-    return (field("used_cpu_user") + field("used_cpu_sys")) * 1e6
-  }
-  return async () => {
-    const wall = performance.now()
-    const cpu = process.cpuUsage()
-    const redis = await redisCpu()
-    return async (): Promise<Phase> => {
-      const ms = performance.now() - wall
-      const used = process.cpuUsage(cpu)
-      const redisUsed = (await redisCpu()) - redis
-      return {
-        rate: Math.round(count / (ms / 1000)),
-        cpuUs: Math.round((used.user + used.system + redisUsed) / count),
-        redisUs: Math.round(redisUsed / count)
-      }
+const meter = (admin: Redis, count: number) => async () => {
+  const wall = performance.now()
+  const cpu = process.cpuUsage()
+  const redis = await redisCpuUs(admin)
+  return async (): Promise<Phase> => {
+    const ms = performance.now() - wall
+    const used = process.cpuUsage(cpu)
+    const redisUsed = (await redisCpuUs(admin)) - redis
+    return {
+      rate: Math.round(count / (ms / 1000)),
+      cpuUs: Math.round((used.user + used.system + redisUsed) / count),
+      redisUs: Math.round(redisUsed / count)
     }
   }
 }

@@ -28,7 +28,7 @@ if (mode === "bare") {
     return c.json({ accepted: 1, bytes: body.length }, 202)
   })
 } else if (mode === "persisting") {
-  // The broker's append pipe: one write per request (NDJSON's lines pipelined).
+  // The broker's append pipe: one write per request, its XADDs in one MULTI (as Fluxgate's batches).
   const pipe = makeAppendPipe({ address: parseRedisAddress(redisUrl), connectTimeoutMs: 2000, replyTimeoutMs: 5000 })
   const fieldsOf = (text: string): Record<string, string> => {
     const e = JSON.parse(text) as Record<string, unknown>

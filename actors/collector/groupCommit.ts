@@ -4,7 +4,7 @@
  * Requests put their events in a bounded mailbox (counted in events, so one
  * request is admitted whole or not at all) and wait on a callback. One writer
  * fiber takes whole requests, up to `INGEST_BATCH_MAX` events, and writes them
- * with ONE `broker.append` (one pipelined round trip): under load many requests
+ * with ONE `broker.append` (one round trip): under load many requests
  * share a write, and Redis sees a few big pipelines instead of many small ones.
  * A failed write fails every request of that batch with `StreamUnavailable`
  * (→ 503) and nothing else: the next batch starts clean.

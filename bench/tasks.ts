@@ -27,6 +27,10 @@
  * pinned down: few deopts and the same GC count per round, the same in the
  * bundle as under tsx). A long-running worker lives at the steady figure, so
  * the targets are read there; the early figures are printed next to them.
+ * A third child, the *floor* (bench/taskFloor), enqueues the same tasks with
+ * the least Redis work a persisted task needs (record hash + TTL + queue item,
+ * raw RESP, nothing else): the enqueue target is read against BullMQ in the
+ * same round next to what the floor reaches.
  * Bounded: every wait has a deadline, every child a kill timer.
  *
  *   node --import tsx bench/tasks.ts [tasks=10000] [concurrency=50] [rounds=3]
@@ -44,6 +48,7 @@ import { makeConfig, type Role } from "../src/config.ts"
 import { processLayer } from "../src/main.ts"
 import { startRedis, uniqueName } from "../test/helpers/redis.ts"
 import { redisCpuUs } from "./redisServer.ts"
+import { enqueueFloor } from "./taskFloor.ts"
 
 const child = process.argv[2] === "--child" ? { system: process.argv[3], url: process.argv[4] } : undefined
 const [total = 10_000, concurrency = 50, rounds = 3] = process.argv.slice(child ? 5 : 2).map(Number)
@@ -155,12 +160,20 @@ const bullmq = async (url: string, start: ReturnType<typeof meter>, total: numbe
   }
 }
 
+/** The floor: enqueue only (it has no worker). */
+const floor = async (url: string, start: ReturnType<typeof meter>, total: number): Promise<Round> => {
+  const enqueueDone = await start()
+  await enqueueFloor(url, uniqueName("floor"), total, CHUNK, (i) => ({ a: i - (i % CHUNK), b: i % CHUNK }))
+  return { enqueue: await enqueueDone() }
+}
+
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const x = (n: number) => `${n.toFixed(2)}×`
 
 interface Round {
   readonly enqueue: Phase
-  readonly processed: Phase
+  /** Absent for the floor. */
+  readonly processed?: Phase
 }
 
 interface Measured {
@@ -172,7 +185,7 @@ interface Measured {
 const runChild = async (system: string, url: string) => {
   const admin = new Redis(url)
   try {
-    const run = system === "fluxgate" ? fluxgate : bullmq
+    const run = system === "fluxgate" ? fluxgate : system === "bullmq" ? bullmq : floor
     const warmUp = async (rounds: number) => {
       for (let i = 0; i < rounds; i++) await run(url, meter(admin, WARMUP), WARMUP)
     }
@@ -205,25 +218,29 @@ const redis = await startRedis()
 try {
   console.log(`tasks=${total} concurrency=${concurrency} rounds=${rounds} warm-up: early after ${EARLY_WARMUP_ROUNDS}×${WARMUP}, steady after ${STEADY_WARMUP_ROUNDS} rounds redis=${redis.url}`)
   const stages = ["early", "steady"] as const
-  const ratios = Object.fromEntries(stages.map((stage) => [stage, { enqueueRate: [] as Array<number>, processedRate: [] as Array<number>, enqueueCpu: [] as Array<number>, processedCpu: [] as Array<number> }]))
+  const ratios = Object.fromEntries(stages.map((stage) => [stage, { enqueueRate: [] as Array<number>, processedRate: [] as Array<number>, enqueueCpu: [] as Array<number>, processedCpu: [] as Array<number>, floorRate: [] as Array<number>, floorCpu: [] as Array<number> }]))
   const show = (p: Phase) => `${p.rate}/s, ${p.cpuUs} µs CPU/task (redis ${p.redisUs})`
   for (let round = 1; round <= rounds; round++) {
     const bullRun = await inChild("bullmq", redis.url)
     const fluxRun = await inChild("fluxgate", redis.url)
+    const floorRun = await inChild("floor", redis.url)
     for (const stage of stages) {
-      const [flux, bull, r] = [fluxRun[stage], bullRun[stage], ratios[stage]]
+      const [flux, bull, low, r] = [fluxRun[stage], bullRun[stage], floorRun[stage], ratios[stage]]
       r.enqueueRate.push(flux.enqueue.rate / bull.enqueue.rate)
-      r.processedRate.push(flux.processed.rate / bull.processed.rate)
+      r.processedRate.push(flux.processed!.rate / bull.processed!.rate)
       r.enqueueCpu.push(bull.enqueue.cpuUs / flux.enqueue.cpuUs)
-      r.processedCpu.push(bull.processed.cpuUs / flux.processed.cpuUs)
-      console.log(`round ${round} ${stage.padEnd(6)} enqueue:   fluxgate ${show(flux.enqueue)}  bullmq ${show(bull.enqueue)}`)
-      console.log(`round ${round} ${stage.padEnd(6)} processed: fluxgate ${show(flux.processed)}  bullmq ${show(bull.processed)}`)
+      r.processedCpu.push(bull.processed!.cpuUs / flux.processed!.cpuUs)
+      r.floorRate.push(low.enqueue.rate / bull.enqueue.rate)
+      r.floorCpu.push(bull.enqueue.cpuUs / low.enqueue.cpuUs)
+      console.log(`round ${round} ${stage.padEnd(6)} enqueue:   fluxgate ${show(flux.enqueue)}  bullmq ${show(bull.enqueue)}  floor ${show(low.enqueue)}`)
+      console.log(`round ${round} ${stage.padEnd(6)} processed: fluxgate ${show(flux.processed!)}  bullmq ${show(bull.processed!)}`)
     }
   }
   for (const stage of stages) {
     const r = ratios[stage]
     console.log(`${stage.padEnd(6)} median fluxgate/bullmq, wall-clock rate: enqueue ${x(median(r.enqueueRate))}  processed ${x(median(r.processedRate))}`)
     console.log(`${stage.padEnd(6)} median bullmq/fluxgate, CPU per task:   enqueue ${x(median(r.enqueueCpu))}  processed ${x(median(r.processedCpu))}`)
+    console.log(`${stage.padEnd(6)} median floor/bullmq enqueue: wall-clock rate ${x(median(r.floorRate))}, CPU per task (bullmq/floor) ${x(median(r.floorCpu))}`)
   }
   console.log("targets (steady): enqueue ≥ 5×, processed ≥ 3×")
 } finally {

@@ -10,7 +10,7 @@
  * cost nothing, so a flood costs at most the trace-index admission rate.
  */
 import { Clock, Context, Effect, Exit, Option, type Tracer } from "effect"
-import { parseTraceparent } from "./traceparent.ts"
+import { currentParentSpanOption, parseTraceparent } from "./traceparent.ts"
 
 /** Most per-trace spans recorded for one batch. */
 const MAX_PER_BATCH = 256
@@ -58,7 +58,7 @@ export const continueStoredTraces = <A, E, R>(
     }
     if (groups === 0) return yield* effect
     const tracer = yield* Effect.tracer
-    const batch = yield* Effect.option(Effect.currentParentSpan)
+    const batch = yield* currentParentSpanOption
     const start = yield* Clock.currentTimeNanos
     const exit = yield* Effect.exit(effect)
     const end = yield* Clock.currentTimeNanos

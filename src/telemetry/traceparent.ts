@@ -75,12 +75,26 @@ export const withSampledTrace = <A, E, R>(
 }
 
 /**
+ * The current parent span (a span or an external one), if any: read from the
+ * context rather than as `Effect.option(Effect.currentParentSpan)`, whose
+ * failure when there is none builds an exception with a stack trace — ≈ 0.1 ms
+ * per call measured inside a bulk enqueue, where it ran before anything was sent.
+ */
+export const currentParentSpanOption: Effect.Effect<Option.Option<Tracer.AnySpan>> = Effect.serviceOption(Tracer.ParentSpan)
+
+/** The current span (not an external one), if any; `Effect.option(Effect.currentSpan)` without the exception. */
+export const currentSpanOption: Effect.Effect<Option.Option<Tracer.Span>> = Effect.map(
+  currentParentSpanOption,
+  Option.filter((span): span is Tracer.Span => span._tag === "Span")
+)
+
+/**
  * The `traceparent` of the current span (to store with a stream entry or task
  * record), if any. Under a route that is the request's server span (an
  * external parent, which `Effect.currentSpan` would not see).
  */
 export const currentTraceparent: Effect.Effect<string | undefined> = Effect.map(
-  Effect.currentParentSpan.pipe(Effect.option),
+  currentParentSpanOption,
   Option.match({ onNone: () => undefined, onSome: (span) => formatTraceparent(span) })
 )
 
@@ -101,7 +115,7 @@ export const linksFrom = (traceparents: ReadonlyArray<string | null | undefined>
  * links them rather than pretending to be a child of one.
  */
 export const linkStoredTraces = (entries: ReadonlyArray<Readonly<Record<string, string | undefined>>>, max = 64): Effect.Effect<void> =>
-  Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
+  Effect.flatMap(currentSpanOption, (span) =>
     Effect.sync(() => {
       if (span._tag === "None") return
       const seen = new Set<string>()

@@ -19,7 +19,7 @@ for (const backend of BACKENDS) {
       await Effect.runPromise(broker.setValue(keys.queue(config.taskQueue), "not a list"))
       const result = await Effect.runPromise(Effect.either(enqueueTasks({ broker, config, keys }, config.taskQueue, batch(600))))
       assert.ok(Either.isLeft(result), "the enqueue fails")
-      // The records were created first (600 → three createMany slices), then removed again.
+      // The records were created first (600 → createMany slices of 50, 250, 250 and 50), then removed again.
       const ids = await Effect.runPromise(broker.listRange(keys.taskIndex(), 0, -1))
       assert.is(ids.length, 600, "the index saw the batch")
       const records = await Effect.runPromise(broker.hashGetMany(ids.map((id) => keys.task(id))))
@@ -31,7 +31,7 @@ for (const backend of BACKENDS) {
 test("a record slice fails after the LPUSH went out (standalone Redis): the call fails, and a worker drops the orphaned envelopes without running them", async () => {
   const config = await configFor("redis", { roles: ["tasks"] })
   const orphans = await withTasks(config, async ({ broker, keys }) => {
-    // The index of the wrong type makes every createMany fail at its first LPUSH (after 200 records).
+    // The index of the wrong type makes every createMany fail at its first LPUSH (after at most 200 records).
     await Effect.runPromise(broker.setValue(keys.taskIndex(), "not a list"))
     const result = await Effect.runPromise(Effect.either(enqueueTasks({ broker, config, keys }, config.taskQueue, batch(500))))
     assert.ok(Either.isLeft(result), "the enqueue fails")

@@ -10,7 +10,7 @@ import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound, type StreamUnavailable } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
-import { encodeEnvelope, envelopeJson, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, TASK_INDEX_MAX, type Envelope } from "../worker/task.ts"
+import { batchEnvelopes, encodeEnvelope, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, TASK_INDEX_MAX, type Envelope } from "../worker/task.ts"
 import { createManyArgv, type CreateItem } from "../worker/scripts/createMany.ts"
 
 export interface StoreContext {
@@ -94,6 +94,7 @@ export const enqueueTasks = (
     const shared = flat(sharedRecordFields(queue, config.instanceId, now, traceparent))
     const ids: Array<string> = new Array(requests.length)
     const envelopes: Array<string> = new Array(requests.length)
+    const envelopeOf = batchEnvelopes(now, traceparent)
     // Encoding happens inside each slice's effect, so it overlaps Redis working on the slice before.
     const createSlice = (from: number, to: number) =>
       Effect.suspend(() => {
@@ -104,7 +105,7 @@ export const enqueueTasks = (
           const payloadJson = JSON.stringify(r.payload ?? null)
           ids[i] = id
           items.push({ id, type: r.type, payloadJson, maxAttempts: r.maxAttempts ?? config.taskMaxAttempts })
-          envelopes[i] = envelopeJson(id, r.type, payloadJson, now, traceparent)
+          envelopes[i] = envelopeOf(id, r.type, payloadJson)
         }
         return broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, k.task(""), shared, items))
       })

@@ -51,6 +51,27 @@ export const envelopeJson = (id: string, type: string, payloadJson: string, crea
   `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"payload":${payloadJson},"created_at":${JSON.stringify(createdAt)}` +
   (traceparent === undefined ? "}" : `,"traceparent":${JSON.stringify(traceparent)}}`)
 
+/**
+ * `envelopeJson` for a batch of tasks created together (bulk enqueue): the
+ * parts every envelope of the batch shares (`created_at`, `traceparent`, each
+ * type's JSON) are encoded once, and the id, one this process generated (a
+ * UUID: nothing to escape), is spliced in as it is. Byte for byte what
+ * `envelopeJson` gives for such ids (the envelope tests check it); per task
+ * it saves three JSON.stringify calls and their strings.
+ */
+export const batchEnvelopes = (createdAt: number, traceparent?: string) => {
+  const tail = `,"created_at":${JSON.stringify(createdAt)}` + (traceparent === undefined ? "}" : `,"traceparent":${JSON.stringify(traceparent)}}`)
+  const typeParts = new Map<string, string>()
+  return (generatedId: string, type: string, payloadJson: string): string => {
+    let middle = typeParts.get(type)
+    if (middle === undefined) {
+      middle = `","type":${JSON.stringify(type)},"payload":`
+      typeParts.set(type, middle)
+    }
+    return `{"id":"` + generatedId + middle + payloadJson + tail
+  }
+}
+
 /** What a leased string turned out to be. */
 export type Leased =
   /** Made by Fluxgate: the record exists (unless deleted or expired). */

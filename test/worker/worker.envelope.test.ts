@@ -1,11 +1,12 @@
 /**
  * @module test/worker/worker.envelope — queued strings are exact: the
- * hand-built envelope equals the JSON of the envelope object (LREM and the
- * dead list find items by their bytes), and a leased string parses back to it.
+ * hand-built envelope (and a bulk enqueue's) equals the JSON of the envelope
+ * object (LREM and the dead list find items by their bytes), and a leased
+ * string parses back to it.
  */
 import { test } from "uvu"
 import * as assert from "uvu/assert"
-import { classify, encodeEnvelope, envelopeJson } from "../../actors/worker/task.ts"
+import { batchEnvelopes, classify, encodeEnvelope, envelopeJson, newTaskId } from "../../actors/worker/task.ts"
 
 const cases = [
   { id: "7d2c", type: "add", payload: { a: 1, b: 2 }, created_at: 1_700_000_000_000 },
@@ -22,6 +23,17 @@ test("envelopeJson is byte-for-byte the JSON of the envelope object, and classif
     const back = classify(expected, 1)
     assert.is(back.kind, "envelope")
     assert.equal(back.envelope, e)
+  }
+})
+
+test("a bulk enqueue's envelopes (shared parts encoded once, generated ids spliced in) equal envelopeJson's, whatever the types and payloads", () => {
+  for (const traceparent of [undefined, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"]) {
+    const envelopeOf = batchEnvelopes(1_700_000_000_123, traceparent)
+    for (const e of [...cases, ...cases]) {
+      const id = newTaskId()
+      const payloadJson = JSON.stringify(e.payload)
+      assert.is(envelopeOf(id, e.type, payloadJson), envelopeJson(id, e.type, payloadJson, 1_700_000_000_123, traceparent), `${e.type} ${traceparent}`)
+    }
   }
 })
 

@@ -3,7 +3,7 @@
  * task, read, list, retry and delete records, and summarize queues. The
  * worker's scripts (actors/worker/scripts) keep the two sides consistent.
  */
-import { Effect } from "effect"
+import { Effect, Exit, Fiber } from "effect"
 import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import type { AppConfigShape } from "../../src/config.ts"
@@ -51,6 +51,24 @@ export const enqueueTask = (
       )
     )
     return { taskId: envelope.id, created: true }
+  })
+
+/**
+ * Run `effects` concurrently, each in a fiber forked in order: every fiber
+ * sends its command before it yields, so the commands go out in that order.
+ * Waits for all of them (a failed batch is cleaned up only once every command
+ * was answered), then fails with the first failure. Plain forks rather than
+ * `Effect.all({ concurrency: "unbounded" })`: over the same commands that cost
+ * ≈ 1–1.5 µs more CPU per enqueued task, ≈ 10% of the enqueue rate.
+ */
+const inOrder = (effects: ReadonlyArray<Effect.Effect<unknown, StreamUnavailable>>) =>
+  Effect.gen(function*() {
+    const fibers: Array<Fiber.RuntimeFiber<unknown, StreamUnavailable>> = []
+    for (const effect of effects) fibers.push(yield* Effect.fork(effect))
+    const exits: Array<Exit.Exit<unknown, StreamUnavailable>> = []
+    for (const fiber of fibers) exits.push(yield* Fiber.await(fiber))
+    const failed = exits.find(Exit.isFailure)
+    if (failed !== undefined) yield* failed
   })
 
 /** Records per `createMany` call of a bulk enqueue (see enqueueTasks). */
@@ -117,10 +135,7 @@ export const enqueueTasks = (
       from = to
     }
     const push = Effect.suspend(() => broker.push(k.queue(queue), envelopes))
-    // Unbounded concurrency starts the fibers in order, and each sends its command before it yields.
-    const all = broker.mode === "cluster"
-      ? Effect.all(slices, { concurrency: "unbounded", discard: true }).pipe(Effect.zipRight(push))
-      : Effect.all([...slices, push], { concurrency: "unbounded", discard: true })
+    const all = broker.mode === "cluster" ? Effect.zipRight(inOrder(slices), push) : inOrder([...slices, push])
     yield* all.pipe(
       Effect.tapError(() => broker.delete(ids.filter((id) => id !== undefined).map((id) => k.task(id))).pipe(Effect.ignore))
     )

@@ -82,8 +82,8 @@ const FIRST_SLICE = 50
 
 /**
  * Queue many tasks of one queue at once (no idempotency keys): the records in
- * `createMany` calls of CREATE_SLICE (one JSON argument each), then every
- * envelope in one LPUSH.
+ * `createMany` calls of CREATE_SLICE (the first of FIRST_SLICE; one JSON
+ * argument each), then every envelope in one LPUSH.
  *
  * Nothing waits in between where order is already guaranteed: on one
  * connection (standalone Redis, the embedded broker) commands run in the order
@@ -94,7 +94,8 @@ const FIRST_SLICE = 50
  * LPUSH waits for every slice's reply.
  *
  * A 503 leaves nothing that says `queued`: on any failure the batch's records
- * are deleted (best effort; otherwise they expire with TASK_TTL_S). Envelopes
+ * are deleted once every command of the batch was answered (best effort;
+ * otherwise they expire with TASK_TTL_S). Envelopes
  * that were queued anyway (a slice failed after the LPUSH was sent) are
  * orphans, which workers drop without running (startMany, finishMany: no record).
  */

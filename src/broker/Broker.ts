@@ -48,7 +48,11 @@ type Op<A> = Effect.Effect<A, StreamUnavailable>
 
 export interface BrokerService {
   readonly backend: "embedded" | "redis"
-  /** One ordered command channel ("embedded", "standalone": commands run in the order sent) or a cluster of nodes. */
+  /**
+   * "embedded" (in process), "standalone" (one Redis; scripts, list pushes and
+   * stream appends travel on a raw pipe, other commands on the command
+   * connection) or "cluster" (nodes, routed by key).
+   */
   readonly mode: "embedded" | "standalone" | "cluster"
 
   // ── Streams ────────────────────────────────────────────────────────────────

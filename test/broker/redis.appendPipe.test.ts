@@ -78,7 +78,7 @@ test("a big batch (replies spread over many reads) keeps every id, in order", as
 test("replies are read the same however the bytes are split", () => {
   const wire = Buffer.from("$15\r\n1700000000000-0\r\n-WRONGTYPE Operation against a key\r\n+OK\r\n$0\r\n\r\n$5\r\nü€\r\n:12\r\n$-1\r\n" +
     "*3\r\n$3\r\n1-0\r\n-ERR no\r\n*1\r\n+QUEUED\r\n*0\r\n*-1\r\n")
-  const expected = ["1700000000000-0", "Error: WRONGTYPE Operation against a key", "OK", "", "ü€", "12", "", ["1-0", "Error: ERR no", ["QUEUED"]], [], "Error: transaction discarded"]
+  const expected = ["1700000000000-0", "Error: WRONGTYPE Operation against a key", "OK", "", "ü€", 12, null, ["1-0", "Error: ERR no", ["QUEUED"]], [], null]
   const show = (r: PipeReply): unknown => (r instanceof Error ? `Error: ${r.message}` : Array.isArray(r) ? r.map(show) : r)
   for (let split = 0; split <= wire.length; split++) {
     const got: Array<unknown> = []

@@ -1,6 +1,8 @@
 /**
- * @module broker/redis/appendPipe — stream appends as raw RESP on a connection
- * of their own (standalone Redis).
+ * @module broker/redis/appendPipe — stream appends, scripts and list pushes as
+ * raw RESP on a connection of their own (standalone Redis). Scripts and pushes
+ * go through `call` (see broker/redis/scripts for why); what follows is about
+ * appends.
  *
  * A batch of N entries goes out as `MULTI`, N `XADD`s, `EXEC`, encoded here
  * into one string and one socket write, and read back by a small RESP2 parser.
@@ -47,6 +49,11 @@ export interface AppendPipe {
    * before every reply arrived.
    */
   readonly xadd: (stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLen?: number) => Promise<Array<string | Error>>
+  /**
+   * One command: resolves with its reply, an error reply as an Error;
+   * rejects when there is no connection or it fails first.
+   */
+  readonly call: (args: ReadonlyArray<string>) => Promise<PipeReply>
   /** Close the connection (batches still in flight fail). */
   readonly close: () => void
 }
@@ -142,7 +149,7 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
       commands.push(address.username === undefined ? ["AUTH", address.password] : ["AUTH", address.username, address.password])
     }
     if (address.db !== 0) commands.push(["SELECT", String(address.db)])
-    commands.push(["CLIENT", "SETNAME", "fluxgate-append"])
+    commands.push(["CLIENT", "SETNAME", "fluxgate-pipe"])
     const replies = await send(conn, commands.map(encodeCommand).join(""), commands.length)
     const refused = replies.find((r): r is Error => r instanceof Error)
     if (refused !== undefined) throw refused
@@ -215,8 +222,13 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
       const replies = await send(conn, MULTI + encodeXadds(stream, entries, maxLen) + EXEC, entries.length + 2)
       const exec = replies[replies.length - 1]
       if (exec instanceof Error) throw exec
+      if (exec === null) throw new Error("transaction discarded")
       if (!Array.isArray(exec) || exec.length !== entries.length) throw new Error(`EXEC answered ${describeReply(exec)} for ${entries.length} XADDs`)
       return exec.map((reply: PipeReply) => (typeof reply === "string" || reply instanceof Error ? reply : new Error("XADD answered an array")))
+    },
+    call: async (args) => {
+      const conn = current ?? await open()
+      return (await send(conn, encodeCommand(args), 1))[0]
     },
     close: () => {
       closed = true

@@ -14,13 +14,16 @@ type ListOps = Pick<BrokerService, "push" | "lease" | "leaseMany" | "take" | "re
 const seconds = (blockMs: number): string => (Math.max(1, Math.ceil(blockMs)) / 1000).toString()
 
 /** List operations over the given connections. */
-export const listOps = ({ command, attempt, blocking }: Connections): ListOps => ({
+export const listOps = ({ command, attempt, blocking, appendPipe }: Connections): ListOps => ({
+  // Standalone, on the raw pipe, as scripts are: a bulk enqueue pushes ≈ 1,000 envelopes at once.
   push: (list, values) =>
-    attempt("push", async () =>
-      asNumber(
-        values.length === 0 ? await command.call("LLEN", [list]) : await command.call("LPUSH", [list, ...values]),
-        "LPUSH"
-      )),
+    attempt("push", async () => {
+      if (values.length === 0) return asNumber(await command.call("LLEN", [list]), "LLEN")
+      if (appendPipe === undefined) return asNumber(await command.call("LPUSH", [list, ...values]), "LPUSH")
+      const reply = await appendPipe.call(["LPUSH", list, ...values])
+      if (reply instanceof Error) throw reply
+      return asNumber(reply, "LPUSH")
+    }),
 
   lease: (from, to, blockMs) => {
     const now = attempt("lease", async () => asTextOrNull(await command.call("LMOVE", [from, to, "RIGHT", "LEFT"]), "LMOVE"))

@@ -6,8 +6,8 @@
  */
 import { Buffer } from "node:buffer"
 
-/** One reply: a bulk or simple string (integers as text), the error Redis answered, or an array of replies. */
-export type PipeReply = string | Error | ReadonlyArray<PipeReply>
+/** One reply: a bulk or simple string, an integer, nil (null), the error Redis answered, or an array of replies. */
+export type PipeReply = string | number | null | Error | ReadonlyArray<PipeReply>
 
 /** The transaction around a batch (see appendPipe for why). */
 export const MULTI = "*1\r\n$5\r\nMULTI\r\n"
@@ -74,9 +74,9 @@ const readReply = (buffer: Buffer, at: number): PipeReply | typeof INCOMPLETE =>
     const length = Number(buffer.toString("latin1", at + 1, lineEnd))
     let next = lineEnd + 2
     if (length < 0) {
-      // nil: only a discarded transaction answers it here
+      // nil bulk string or nil array (a script's false, a discarded transaction)
       replyEnd = next
-      return type === 0x2a ? new Error("transaction discarded") : ""
+      return null
     }
     if (type === 0x24) {
       if (next + length + 2 > buffer.length) return INCOMPLETE
@@ -94,7 +94,9 @@ const readReply = (buffer: Buffer, at: number): PipeReply | typeof INCOMPLETE =>
     return items
   }
   replyEnd = lineEnd + 2
-  if (type === 0x2b /* + */ || type === 0x3a /* : */) return buffer.toString("utf8", at + 1, lineEnd)
+  if (type === 0x2b /* + */) return buffer.toString("utf8", at + 1, lineEnd)
+  // as ioredis reads them: a number (exact up to 2^53, far beyond any count or length)
+  if (type === 0x3a /* : */) return Number(buffer.toString("latin1", at + 1, lineEnd))
   if (type === 0x2d /* - */) return new Error(buffer.toString("utf8", at + 1, lineEnd))
   throw new Error(`unexpected reply type ${JSON.stringify(String.fromCharCode(type))}`)
 }

@@ -82,21 +82,23 @@ const FIRST_SLICE = 50
 
 /**
  * Queue many tasks of one queue at once (no idempotency keys): the records in
- * `createMany` calls of CREATE_SLICE (the first of FIRST_SLICE; one JSON
- * argument each), then every envelope in one LPUSH.
+ * `createMany` calls of CREATE_SLICE (the first of FIRST_SLICE; four
+ * arguments per record), then every envelope in one LPUSH.
  *
- * Nothing waits in between where order is already guaranteed: on one
- * connection (standalone Redis, the embedded broker) commands run in the order
- * they are sent, so each slice goes out as soon as it is encoded (Redis creates
- * slice i while this process encodes slice i + 1) and the LPUSH follows the
- * last slice at once; a worker still never sees an envelope before its record.
- * In a cluster the queue and the records live on different nodes, so the
- * LPUSH waits for every slice's reply.
+ * Each slice goes out as soon as it is encoded (Redis creates slice i while
+ * this process encodes slice i + 1); the LPUSH waits for every slice's reply,
+ * so a worker never sees an envelope before its record. Sending it right
+ * behind the slices is not enough even on one connection: a slice whose
+ * EVALSHA finds no script (the first enqueue after Redis started, or after
+ * SCRIPT FLUSH) is sent again as EVAL after the LPUSH already ran, and a
+ * worker could take those envelopes before their records existed. In a
+ * cluster the queue and the records live on different nodes anyway. The wait
+ * costs one round trip per call.
  *
  * A 503 leaves nothing that says `queued`: on any failure the batch's records
  * are deleted once every command of the batch was answered (best effort;
  * otherwise they expire with TASK_TTL_S). Envelopes
- * that were queued anyway (a slice failed after the LPUSH was sent) are
+ * that were queued anyway (the LPUSH landed but its reply was lost) are
  * orphans, which workers drop without running (startMany, finishMany: no record).
  */
 export const enqueueTasks = (
@@ -136,8 +138,7 @@ export const enqueueTasks = (
       from = to
     }
     const push = Effect.suspend(() => broker.push(k.queue(queue), envelopes))
-    const all = broker.mode === "cluster" ? Effect.zipRight(inOrder(slices), push) : inOrder([...slices, push])
-    yield* all.pipe(
+    yield* Effect.zipRight(inOrder(slices), push).pipe(
       Effect.tapError(() => broker.delete(ids.filter((id) => id !== undefined).map((id) => k.task(id))).pipe(Effect.ignore))
     )
     return ids

@@ -73,9 +73,10 @@ export const evalOnPipe = async (
  * scripts go over the raw pipe (see appendPipe), with `push`: a bulk enqueue
  * sends its records as ≈ 4 arguments per task and its envelopes as one
  * argument each, and through ioredis every argument and command cost client
- * CPU and kept garbage alive across scavenges (measured in bench/tasks'
- * enqueue: ≈ 0.85 of the floor's rate per round with the pipe, ≈ 0.75 without;
- * the processed rate unchanged within noise). In a cluster ioredis routes them by key.
+ * CPU and kept garbage alive across scavenges (bench/tasks' enqueue, with the
+ * records as plain arguments: 0.72–1.12 of the floor's rate per round, median
+ * 0.84, in three runs, against a median of 0.75 through ioredis; the processed
+ * rate unchanged within noise). In a cluster ioredis routes them by key.
  */
 export const scriptRunner = ({ command, attempt, appendPipe }: Connections) =>
 (script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Effect.Effect<

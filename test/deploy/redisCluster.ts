@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Redis } from "ioredis"
@@ -52,14 +53,41 @@ const until = async (what: string, withinMs: number, check: () => Promise<boolea
   throw new Error(`redis cluster: ${what} not within ${withinMs} ms`)
 }
 
-/** Start a 3-master cluster; resolves when every node reports cluster_state:ok. */
+/** Whether `port` can be bound on loopback right now. */
+const isFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer()
+    server.once("error", () => resolve(false))
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
+  })
+
+/** A node that exited before answering: its ports were taken meanwhile (worth another start on new ports). */
+class NodeExited extends Error {}
+
+/**
+ * Start a 3-master cluster; resolves when every node reports cluster_state:ok.
+ * A node can still lose its port or its bus port to another process between
+ * the check and its bind (it then exits at once): the whole start is retried
+ * on new ports, at most three times.
+ */
 export const startRedisCluster = async (masters = 3): Promise<RedisCluster> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(masters)
+    } catch (e) {
+      if (!(e instanceof NodeExited) || attempt >= 3) throw e
+    }
+  }
+}
+
+const startOnce = async (masters: number): Promise<RedisCluster> => {
   const dir = mkdtempSync(join(tmpdir(), "fluxgate-cluster-"))
   const ports: Array<number> = []
   for (let i = 0; i < masters; i++) {
     let port = await freePort()
-    // the cluster bus uses port + 10000, which must be free and valid too
-    while (port + 10_000 > 65_535 || ports.includes(port)) port = await freePort()
+    // the cluster bus uses port + 10000, which must be free and valid too (an outgoing
+    // connection's ephemeral port can hold it: a node that cannot bind it exits at once)
+    while (port + 10_000 > 65_535 || ports.includes(port) || !(await isFree(port + 10_000))) port = await freePort()
     ports.push(port)
   }
   const children = ports.map((port) => {
@@ -83,9 +111,18 @@ export const startRedisCluster = async (masters = 3): Promise<RedisCluster> => {
   }
   try {
     for (const child of children) {
+      const port = ports[children.indexOf(child)]
+      const failed = new Promise((_, reject) => {
+        child.once("error", (e) => reject(new Error(`cannot start ${serverBin}: ${e.message}`)))
+        const exited = () => reject(new NodeExited(`redis-server on port ${port} exited (${child.exitCode}) before answering`))
+        if (child.exitCode !== null || child.signalCode !== null) exited()
+        else child.once("exit", exited)
+      })
+      // stop() kills the nodes later: that exit is no failure
+      failed.catch(() => {})
       await Promise.race([
-        new Promise((_, reject) => child.once("error", (e) => reject(new Error(`cannot start ${serverBin}: ${e.message}`)))),
-        until(`redis-server ${child.pid} answers PING`, 5_000, async () => (await ask(ports[children.indexOf(child)], "PING")) === "PONG")
+        failed,
+        until(`redis-server ${child.pid} answers PING`, 10_000, async () => (await ask(ports[children.indexOf(child)], "PING")) === "PONG")
       ])
     }
     const create = spawnSync(cliBin, ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], {

@@ -28,45 +28,38 @@ const checkKeyCount = (script: RedisScript, keys: ReadonlyArray<string>): void =
   }
 }
 
+/** Sends one command; resolves with its reply, rejects with the error Redis answered. */
+type Call = (command: string, args: Array<string>) => Promise<unknown>
+
 /**
  * EVALSHA first: the script body crosses the wire only when this server has
- * not seen it (after a restart, a failover, or on a new cluster node).
+ * not seen it (after a restart, a failover, or on a new cluster node). The
+ * EVAL retry goes out after whatever was sent meanwhile, so nothing may count
+ * on a script running before a command sent behind it without awaiting its
+ * reply (actors/tasks/store's bulk enqueue waits for its records before the LPUSH).
  */
-export const evalScript = async (
-  client: Client,
-  script: RedisScript,
-  keys: ReadonlyArray<string>,
-  argv: ReadonlyArray<string>
-): Promise<Reply> => {
+const evalWith = async (call: Call, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> => {
   checkKeyCount(script, keys)
   const args = [String(keys.length), ...keys, ...argv]
   try {
-    return toReply(await client.call("EVALSHA", [shaOf(script.lua), ...args]))
+    return toReply(await call("EVALSHA", [shaOf(script.lua), ...args]))
   } catch (error) {
     if (!reasonOf(error).startsWith("NOSCRIPT")) throw error
-    return toReply(await client.call("EVAL", [script.lua, ...args]))
+    return toReply(await call("EVAL", [script.lua, ...args]))
   }
 }
 
-/**
- * `evalScript` on the raw pipe: the same EVALSHA, then EVAL on NOSCRIPT. The
- * retry goes out after whatever was sent meanwhile, so nothing may count on a
- * script running before a command sent behind it without awaiting its reply
- * (actors/tasks/store's bulk enqueue waits for its records before the LPUSH).
- */
-export const evalOnPipe = async (
-  pipe: AppendPipe,
-  script: RedisScript,
-  keys: ReadonlyArray<string>,
-  argv: ReadonlyArray<string>
-): Promise<Reply> => {
-  checkKeyCount(script, keys)
-  const args = [String(keys.length), ...keys, ...argv]
-  let reply = await pipe.call(["EVALSHA", shaOf(script.lua), ...args])
-  if (reply instanceof Error && reply.message.startsWith("NOSCRIPT")) reply = await pipe.call(["EVAL", script.lua, ...args])
-  if (reply instanceof Error) throw reply
-  return toReply(reply)
-}
+/** A script over ioredis (the cluster's routing, and streams/groups' own scripts). */
+export const evalScript = (client: Client, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> =>
+  evalWith((command, args) => client.call(command, args), script, keys, argv)
+
+/** A script on the raw pipe, whose error replies arrive as values. */
+const evalOnPipe = (pipe: AppendPipe, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> =>
+  evalWith(async (command, args) => {
+    const reply = await pipe.call([command, ...args])
+    if (reply instanceof Error) throw reply
+    return reply
+  }, script, keys, argv)
 
 /**
  * The broker's `run`, failures named after the script. On standalone Redis

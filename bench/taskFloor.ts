@@ -12,6 +12,7 @@
  * chunk follows. Chunks of 1,000 are awaited one after another, as the other
  * two systems' are.
  */
+import { EXPIRE_AT_LUA } from "../actors/worker/scripts/expireAt.ts"
 import { randomUuid } from "../src/random.ts"
 import { rawRedis } from "./redisServer.ts"
 
@@ -19,16 +20,16 @@ const SLICE = 250
 
 /** Per record: HSET of its fields and a PEXPIREAT (Redis's clock), nothing more. */
 const FLOOR_LUA = `
-local t = redis.call("TIME")
-local deadline = string.format("%.0f", tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1]))
+local rcall = redis.call${EXPIRE_AT_LUA}
+local deadline = expireAt(ARGV[1])
 local prefix = ARGV[2]
 local args = {"type", "", "payload", "", "max_attempts", "", "queue", ARGV[3], "status", "queued", "initiated_by", ARGV[4], "created_at", ARGV[5]}
 local n = 0
 for at = 6, #ARGV - 3, 4 do
   local key = prefix .. ARGV[at]
   args[2], args[4], args[6] = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  redis.call("HSET", key, unpack(args))
-  redis.call("PEXPIREAT", key, deadline)
+  rcall("HSET", key, unpack(args))
+  rcall("PEXPIREAT", key, deadline)
   n = n + 1
 end
 return n

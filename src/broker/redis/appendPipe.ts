@@ -50,8 +50,8 @@ export interface AppendPipe {
    */
   readonly xadd: (stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLen?: number) => Promise<Array<string | Error>>
   /**
-   * One command: resolves with its reply, an error reply as an Error;
-   * rejects when there is no connection or it fails first.
+   * One command: resolves with its reply; rejects with the error Redis
+   * answered, or when there is no connection or it fails first.
    */
   readonly call: (args: ReadonlyArray<string>) => Promise<PipeReply>
   /** Close the connection (batches still in flight fail). */
@@ -228,7 +228,9 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
     },
     call: async (args) => {
       const conn = current ?? await open()
-      return (await send(conn, encodeCommand(args), 1))[0]
+      const [reply] = await send(conn, encodeCommand(args), 1)
+      if (reply instanceof Error) throw reply
+      return reply
     },
     close: () => {
       closed = true

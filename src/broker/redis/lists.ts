@@ -19,10 +19,8 @@ export const listOps = ({ command, attempt, blocking, appendPipe }: Connections)
   push: (list, values) =>
     attempt("push", async () => {
       if (values.length === 0) return asNumber(await command.call("LLEN", [list]), "LLEN")
-      if (appendPipe === undefined) return asNumber(await command.call("LPUSH", [list, ...values]), "LPUSH")
-      const reply = await appendPipe.call(["LPUSH", list, ...values])
-      if (reply instanceof Error) throw reply
-      return asNumber(reply, "LPUSH")
+      const args = [list, ...values]
+      return asNumber(await (appendPipe === undefined ? command.call("LPUSH", args) : appendPipe.call(["LPUSH", ...args])), "LPUSH")
     }),
 
   lease: (from, to, blockMs) => {

@@ -53,13 +53,9 @@ const evalWith = async (call: Call, script: RedisScript, keys: ReadonlyArray<str
 export const evalScript = (client: Client, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> =>
   evalWith((command, args) => client.call(command, args), script, keys, argv)
 
-/** A script on the raw pipe, whose error replies arrive as values. */
+/** A script on the raw pipe. */
 const evalOnPipe = (pipe: AppendPipe, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> =>
-  evalWith(async (command, args) => {
-    const reply = await pipe.call([command, ...args])
-    if (reply instanceof Error) throw reply
-    return reply
-  }, script, keys, argv)
+  evalWith((command, args) => pipe.call([command, ...args]), script, keys, argv)
 
 /**
  * The broker's `run`, failures named after the script. On standalone Redis

@@ -122,7 +122,7 @@ const startOnce = async (masters: number): Promise<RedisCluster> => {
       failed.catch(() => {})
       await Promise.race([
         failed,
-        until(`redis-server ${child.pid} answers PING`, 10_000, async () => (await ask(ports[children.indexOf(child)], "PING")) === "PONG")
+        until(`redis-server ${child.pid} answers PING`, 10_000, async () => (await ask(port, "PING")) === "PONG")
       ])
     }
     const create = spawnSync(cliBin, ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], {

@@ -128,7 +128,7 @@ export const enqueueTasks = (
           items.push({ id, type: r.type, payloadJson, maxAttempts: r.maxAttempts ?? config.taskMaxAttempts })
           envelopes[i] = envelopeOf(id, r.type, payloadJson)
         }
-        return broker.run(createMany, [k.taskIndex()], createManyArgv(config.taskTtlS * 1000, k.task(""), shared, items))
+        return broker.run(createMany, [k.taskIndex(), k.taskTemplate()], createManyArgv(config.taskTtlS * 1000, k.task(""), shared, items))
       })
     const slices: Array<Effect.Effect<unknown, StreamUnavailable>> = []
     // A short first slice: Redis waits for nothing but it (see FIRST_SLICE).

@@ -38,6 +38,8 @@ export interface Keys {
   readonly task: (id: string) => string
   /** The newest task ids, newest first (a list capped at TASK_INDEX_MAX, see worker/task). */
   readonly taskIndex: () => string
+  /** Scratch key a bulk enqueue's script builds its records from (it exists only while that script runs; worker/scripts/createMany). */
+  readonly taskTemplate: () => string
   /** Idempotency key → task id. */
   readonly idempotency: (key: string) => string
   /** A worker's liveness key (expires unless refreshed). */
@@ -67,6 +69,7 @@ export const keys = (prefix: string): Keys => {
     task: (id) => `${own}:task:${id}`,
     // Not `:tasks`: that name held the earlier sorted-set index, and a list op on it would fail WRONGTYPE.
     taskIndex: () => `${own}:tasks:recent`,
+    taskTemplate: () => `${own}:tasks:template`,
     idempotency: (key) => `${own}:idem:${key}`,
     heartbeat: (consumer) => `${own}:heartbeat:${consumer}`,
     gate: (name) => `${own}:gate:${name}`,

@@ -1,0 +1,74 @@
+/**
+ * @module test/worker/worker.createMany — a bulk enqueue's records, built from
+ * a template copied per record on Redis (COPY keeps the TTL), are field for
+ * field what the rows and the shared fields say, on both brokers: rows whose
+ * type or max attempts differ from the first row's, payloads of every size,
+ * and no template left behind.
+ */
+import { test } from "uvu"
+import * as assert from "uvu/assert"
+import { Effect, Layer } from "effect"
+import { Broker } from "../../src/broker/Broker.ts"
+import { keys } from "../../src/broker/keys.ts"
+import { layerMemory } from "../../src/broker/memory.ts"
+import { layerRedis } from "../../src/broker/redis.ts"
+import type { Script } from "../../src/broker/Script.ts"
+import type { StreamUnavailable } from "../../src/errors.ts"
+import { createMany } from "../../actors/worker/scripts/index.ts"
+import { createManyArgv, type CreateItem } from "../../actors/worker/scripts/createMany.ts"
+import { sharedRedis, uniqueName } from "../helpers/redis.ts"
+
+const TTL_MS = 3_600_000
+
+/** PTTL of KEYS[1] on either broker (the Broker interface has no TTL read). */
+const pttl: Script = {
+  name: "test_pttl",
+  numberOfKeys: 1,
+  lua: "local rcall = redis.call\nreturn rcall(\"PTTL\", KEYS[1])",
+  embedded: (store, keys) => store.pttl(keys[0])
+}
+
+const rows = (): Array<CreateItem> => [
+  { id: uniqueName("a"), type: "add", payloadJson: "{\"a\":1,\"b\":2}", maxAttempts: 5 },
+  { id: uniqueName("b"), type: "add", payloadJson: "{\"a\":3,\"b\":4}", maxAttempts: 5 },
+  { id: uniqueName("c"), type: "message", payloadJson: JSON.stringify({ message: "x".repeat(5_000) }), maxAttempts: 5 },
+  { id: uniqueName("d"), type: "add", payloadJson: "null", maxAttempts: 1 },
+  { id: uniqueName("e"), type: "sleep", payloadJson: "{\"ms\":1}", maxAttempts: 9 }
+]
+
+const shared = ["queue", "q", "status", "queued", "initiated_by", "api-a", "created_at", "1700000000000"]
+
+const check = (name: string, layer: () => Promise<Layer.Layer<Broker, StreamUnavailable>>) =>
+  test(`createMany writes each row's record exactly, with its TTL, and leaves no template (${name})`, async () => {
+    const k = keys(uniqueName("p"))
+    const items = rows()
+    const out = await Effect.runPromise(Effect.gen(function*() {
+      const broker = yield* Broker
+      const created = yield* broker.run(createMany, [k.taskIndex(), k.taskTemplate()], createManyArgv(TTL_MS, k.task(""), shared, items))
+      const records = yield* broker.hashGetMany(items.map((i) => k.task(i.id)))
+      const template = yield* broker.hashGet(k.taskTemplate())
+      const index = yield* broker.listRange(k.taskIndex(), 0, -1)
+      const ttls = yield* Effect.forEach(items, (i) => Effect.map(broker.run(pttl, [k.task(i.id)], []), Number))
+      return { created, records, template, index, ttls }
+    }).pipe(Effect.provide(await layer()), Effect.scoped))
+    assert.is(Number(out.created), items.length)
+    items.forEach((item, i) => {
+      assert.equal(out.records[i], {
+        type: item.type,
+        payload: item.payloadJson,
+        max_attempts: String(item.maxAttempts),
+        queue: "q",
+        status: "queued",
+        initiated_by: "api-a",
+        created_at: "1700000000000"
+      }, `record of row ${i}`)
+      assert.ok(out.ttls[i] > TTL_MS - 5_000 && out.ttls[i] <= TTL_MS, `row ${i}: TTL ${out.ttls[i]}`)
+    })
+    assert.is(out.template, null, "the template is gone")
+    assert.equal(out.index, items.map((i) => i.id).reverse(), "ids newest first in the index")
+  })
+
+check("Redis", async () => layerRedis({ url: (await sharedRedis()).url, keyPrefix: "t" }))
+check("embedded", async () => layerMemory())
+
+test.run()

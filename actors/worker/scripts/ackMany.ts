@@ -1,8 +1,14 @@
 /** @module worker/scripts/ackMany — take a batch of finished items off a processing list. */
 import type { Script } from "../../../src/broker/Script.ts"
 
-/** ARGV for `ackMany`: the leased strings as ONE JSON argument (ioredis spends ≈ 1 µs per argument). */
-export const ackManyArgv = (raws: ReadonlyArray<string>): Array<string> => [JSON.stringify(raws)]
+/**
+ * ARGV for `ackMany`: the leased strings themselves, one argument each. They
+ * are JSON envelopes: as one JSON array argument every quote in them was
+ * escaped here and unescaped by Redis's `cjson` (≈ 1 µs per item); plain
+ * arguments cost the raw pipe little more than their bytes (standalone Redis;
+ * through ioredis, in a cluster, ≈ 1 µs each).
+ */
+export const ackManyArgv = (raws: ReadonlyArray<string>): Array<string> => [...raws]
 
 /**
  * Searched from the tail (LREM -1): leases push at the head, so the oldest
@@ -15,13 +21,13 @@ export const ackMany: Script = {
   numberOfKeys: 1,
   lua: `
 -- KEYS[1] processing list of this worker (list)
--- ARGV[1] the leased strings to remove (one occurrence each), JSON: [raw, …]
+-- ARGV the leased strings to remove (one occurrence each)
 local rcall = redis.call
 local removed = 0
-for _, value in ipairs(cjson.decode(ARGV[1])) do
-  removed = removed + rcall("LREM", KEYS[1], -1, value)
+for i = 1, #ARGV do
+  removed = removed + rcall("LREM", KEYS[1], -1, ARGV[i])
 end
 return removed
 `,
-  embedded: (store, keys, argv) => (JSON.parse(argv[0]) as Array<string>).reduce((n, value) => n + store.lrem(keys[0], -1, value), 0)
+  embedded: (store, keys, argv) => argv.reduce((n, value) => n + store.lrem(keys[0], -1, value), 0)
 }

@@ -40,6 +40,8 @@ export interface Keys {
   readonly taskIndex: () => string
   /** Scratch key a bulk enqueue's script builds its records from (it exists only while that script runs; worker/scripts/createMany). */
   readonly taskTemplate: () => string
+  /** A bulk enqueue's counter of the records it created so far (short-lived; worker/scripts/pushBatch). */
+  readonly taskBatch: (batchId: string) => string
   /** Idempotency key → task id. */
   readonly idempotency: (key: string) => string
   /** A worker's liveness key (expires unless refreshed). */
@@ -70,6 +72,7 @@ export const keys = (prefix: string): Keys => {
     // Not `:tasks`: that name held the earlier sorted-set index, and a list op on it would fail WRONGTYPE.
     taskIndex: () => `${own}:tasks:recent`,
     taskTemplate: () => `${own}:tasks:template`,
+    taskBatch: (batchId) => `${own}:tasks:batch:${batchId}`,
     idempotency: (key) => `${own}:idem:${key}`,
     heartbeat: (consumer) => `${own}:heartbeat:${consumer}`,
     gate: (name) => `${own}:gate:${name}`,

@@ -87,4 +87,18 @@ test("on the cluster, tasks run on all three workers and a SIGKILLed worker's ta
   assert.ok([...handledBy].every((w) => topo.of("worker").some((m) => m.instanceId === w)))
 })
 
+test("on the cluster, a bulk POST /task queues every task once its records exist, and pure tasks record their results (records and queue in different slots)", async () => {
+  const [api] = topo.of("api")
+  const batch = Array.from({ length: 300 }, (_, i) => ({ type: "add", payload: { a: i, b: 1000 } }))
+  const res = await fetch(`${api.url()}/task`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(batch) })
+  const body = (await res.json()) as { task_ids: Array<string> }
+  assert.is(res.status, 202, JSON.stringify(body).slice(0, 200))
+  assert.is(body.task_ids.length, 300)
+  const done = await eventually("all 300 bulk tasks succeeded", 30_000, async () => {
+    const records = await statuses(api, body.task_ids)
+    return records.every((r) => r.status === "succeeded") ? records : undefined
+  })
+  done.forEach((r, i) => assert.is((r as { result?: unknown }).result, i + 1000, `task ${i}'s result`))
+})
+
 test.run()

@@ -3,7 +3,8 @@
  * a template copied per record on Redis (COPY keeps the TTL), are field for
  * field what the rows and the shared fields say, on both brokers: rows whose
  * type or max attempts differ from the first row's, payloads of every size,
- * and no template left behind.
+ * no template left behind, and the batch's counter (pushBatch) grown by each
+ * call's records.
  */
 import { test } from "uvu"
 import * as assert from "uvu/assert"
@@ -44,14 +45,17 @@ const check = (name: string, layer: () => Promise<Layer.Layer<Broker, StreamUnav
     const items = rows()
     const out = await Effect.runPromise(Effect.gen(function*() {
       const broker = yield* Broker
-      const created = yield* broker.run(createMany, [k.taskIndex(), k.taskTemplate()], createManyArgv(TTL_MS, k.task(""), shared, items))
+      const created = yield* broker.run(createMany, [k.taskIndex(), k.taskTemplate(), k.taskBatch("b")], createManyArgv(TTL_MS, k.task(""), shared, items.slice(0, 2)))
+      const createdToo = yield* broker.run(createMany, [k.taskIndex(), k.taskTemplate(), k.taskBatch("b")], createManyArgv(TTL_MS, k.task(""), shared, items.slice(2)))
+      const counted = yield* broker.getValue(k.taskBatch("b"))
       const records = yield* broker.hashGetMany(items.map((i) => k.task(i.id)))
       const template = yield* broker.hashGet(k.taskTemplate())
       const index = yield* broker.listRange(k.taskIndex(), 0, -1)
       const ttls = yield* Effect.forEach(items, (i) => Effect.map(broker.run(pttl, [k.task(i.id)], []), Number))
-      return { created, records, template, index, ttls }
+      return { created: Number(created) + Number(createdToo), counted, records, template, index, ttls }
     }).pipe(Effect.provide(await layer()), Effect.scoped))
-    assert.is(Number(out.created), items.length)
+    assert.is(out.created, items.length)
+    assert.is(out.counted, String(items.length), "the batch counter holds every record of both calls")
     items.forEach((item, i) => {
       assert.equal(out.records[i], {
         type: item.type,

@@ -31,7 +31,7 @@ test("createMany gives every record its TTL, finishMany renews it to the full TT
     await Effect.runPromise(Effect.gen(function*() {
       const broker = yield* Broker
       const items = ids.map((id) => ({ id, type: "add", payloadJson: "{\"a\":1,\"b\":2}", maxAttempts: 3 }))
-      yield* broker.run(createMany, [k.taskIndex(), k.taskTemplate()], createManyArgv(createTtl, k.task(""), ["queue", "q", "status", "queued", "created_at", "1"], items))
+      yield* broker.run(createMany, [k.taskIndex(), k.taskTemplate(), k.taskBatch("b")], createManyArgv(createTtl, k.task(""), ["queue", "q", "status", "queued", "created_at", "1"], items))
     }).pipe(Effect.provide(layerRedis({ url: redis.url, keyPrefix: k.prefix })), Effect.scoped))
     for (const id of ids) {
       const ttl = await probe.pttl(k.task(id))

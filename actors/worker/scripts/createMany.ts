@@ -14,6 +14,13 @@ import type { Script } from "../../../src/broker/Script.ts"
 import { TASK_INDEX_MAX } from "../task.ts"
 import { EXPIRE_AT_LUA } from "./expireAt.ts"
 
+/**
+ * How long a batch's counter outlives its last slice: the push that reads it
+ * follows within a round trip (or, after a NOSCRIPT, within the reply timeout);
+ * one that never comes (the process died) leaves it to expire.
+ */
+const BATCH_COUNTER_TTL_MS = 10 * 60_000
+
 /** One record of a `createMany` batch: what is not shared with the others. */
 export interface CreateItem {
   readonly id: string
@@ -55,14 +62,16 @@ export const createManyArgv = (
  * three times). The template is deleted before the script ends, so no client
  * ever sees it. COPY needs Redis ≥ 6.2. Task keys are ARGV[2] .. id and share
  * KEYS[1]'s hash tag (see startMany), as does the template. The ids go to the
- * head of the index (trimmed to TASK_INDEX_MAX). Reply: how many were created.
+ * head of the index (trimmed to TASK_INDEX_MAX). Last, the batch's counter
+ * (KEYS[3], pushBatch) grows by the records created. Reply: how many were created.
  */
 export const createMany: Script = {
   name: "fluxgate_createMany",
-  numberOfKeys: 2,
+  numberOfKeys: 3,
   lua: `
 -- KEYS[1] task index (list of ids, newest first); every task key below shares its hash tag
 -- KEYS[2] scratch key for the template record (exists only during this call)
+-- KEYS[3] the batch's counter of created records (see pushBatch)
 -- ARGV[1] record TTL in ms
 -- ARGV[2] task key prefix (task key = prefix .. id)
 -- ARGV[3] fields every record shares, JSON: [field, value, …]
@@ -71,6 +80,7 @@ local rcall = redis.call${EXPIRE_AT_LUA}
 local prefix, template = ARGV[2], KEYS[2]
 local last = #ARGV - 3
 if last < 4 then return 0 end
+local count = (#ARGV - 3) / 4
 local tplType, tplMax = ARGV[5], ARGV[7]
 rcall("DEL", template)
 rcall("HSET", template, "type", tplType, "max_attempts", tplMax, unpack(cjson.decode(ARGV[3])))
@@ -95,7 +105,10 @@ for at = 4, last, 4 do
 end
 rcall("DEL", template)
 rcall("LTRIM", KEYS[1], 0, ${TASK_INDEX_MAX - 1})
-return (#ARGV - 3) / 4
+-- the last write: a counter that says "all created" only when every slice got this far
+rcall("INCRBY", KEYS[3], count)
+rcall("PEXPIRE", KEYS[3], ${BATCH_COUNTER_TTL_MS})
+return count
 `,
   embedded: (store, keys, argv) => {
     const ttl = Number(argv[0])
@@ -110,6 +123,9 @@ return (#ARGV - 3) / 4
       store.lpush(keys[0], id)
     }
     store.ltrim(keys[0], 0, TASK_INDEX_MAX - 1)
-    return (argv.length - 3) / 4
+    const count = (argv.length - 3) / 4
+    store.incrBy(keys[2], count)
+    store.pexpire(keys[2], BATCH_COUNTER_TTL_MS)
+    return count
   }
 }

@@ -36,7 +36,8 @@ type Call = (command: string, args: Array<string>) => Promise<unknown>
  * not seen it (after a restart, a failover, or on a new cluster node). The
  * EVAL retry goes out after whatever was sent meanwhile, so nothing may count
  * on a script running before a command sent behind it without awaiting its
- * reply (actors/tasks/store's bulk enqueue waits for its records before the LPUSH).
+ * reply (actors/tasks/store's bulk enqueue pushes with a script that checks
+ * its records exist, and sends it again if they did not yet).
  */
 const evalWith = async (call: Call, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> => {
   checkKeyCount(script, keys)

@@ -152,10 +152,13 @@ export const enqueueTasks = (
     const cleanUp = Effect.suspend(() => broker.delete([...ids.filter((id) => id !== undefined).map((id) => k.task(id)), counter])).pipe(Effect.ignore)
     if (broker.mode === "cluster") {
       const failed = firstFailure(yield* inOrder(slices))
-      const exit = failed ?? (yield* Effect.exit(Effect.suspend(() => broker.push(k.queue(queue), envelopes))))
-      if (Exit.isFailure(exit)) {
+      // The slices counted their records here too, but only pushBatch reads the count: it goes with the push.
+      const [pushed] = failed === undefined
+        ? yield* inOrder([Effect.suspend(() => broker.push(k.queue(queue), envelopes)), Effect.ignore(broker.delete([counter]))])
+        : [failed]
+      if (Exit.isFailure(pushed)) {
         yield* cleanUp
-        return yield* Effect.failCause(exit.cause)
+        return yield* Effect.failCause(pushed.cause)
       }
       return ids
     }

@@ -89,12 +89,12 @@ local ids = {}
 for at = 4, last, 4 do
   local id = ARGV[at]
   local key = prefix .. id
-  local type, max = ARGV[at + 1], ARGV[at + 3]
+  local rowType, rowMax = ARGV[at + 1], ARGV[at + 3]
   rcall("COPY", template, key)
-  if type == tplType and max == tplMax then
+  if rowType == tplType and rowMax == tplMax then
     rcall("HSET", key, "payload", ARGV[at + 2])
   else
-    rcall("HSET", key, "type", type, "payload", ARGV[at + 2], "max_attempts", max)
+    rcall("HSET", key, "type", rowType, "payload", ARGV[at + 2], "max_attempts", rowMax)
   end
   ids[#ids + 1] = id
   -- one LPUSH per 200 records: fewer calls, and unpack stays far below Lua's stack limit

@@ -65,7 +65,8 @@ return updated
     const [now, ttl, prefix, handledBy] = argv
     let updated = 0
     for (let at = 4; at + 1 < argv.length; at += 2) {
-      const [id, result] = [argv[at], argv[at + 1]]
+      const id = argv[at]
+      const result = argv[at + 1]
       const key = prefix + id
       const status = store.hget(key, "status")
       if (status === null || status === "succeeded" || status === "failed") continue

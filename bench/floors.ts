@@ -15,7 +15,7 @@
 import { Hono } from "hono"
 import { serve } from "@hono/node-server"
 import { parseRedisAddress } from "../src/broker/redis.ts"
-import { makeAppendPipe } from "../src/broker/redis/appendPipe.ts"
+import { makeRawPipe } from "../src/broker/redis/rawPipe.ts"
 import type { PipeReply } from "../src/broker/redis/resp.ts"
 import { rawRedis } from "./redisServer.ts"
 
@@ -28,8 +28,8 @@ if (mode === "bare") {
     return c.json({ accepted: 1, bytes: body.length }, 202)
   })
 } else if (mode === "persisting") {
-  // The broker's append pipe: one write per request, its XADDs in one MULTI (as Fluxgate's batches).
-  const pipe = makeAppendPipe({ address: parseRedisAddress(redisUrl), connectTimeoutMs: 2000, replyTimeoutMs: 5000 })
+  // The broker's raw pipe: one write per request, its XADDs in one MULTI (as Fluxgate's batches).
+  const pipe = makeRawPipe({ address: parseRedisAddress(redisUrl), connectTimeoutMs: 2000, replyTimeoutMs: 5000 })
   const fieldsOf = (text: string): Record<string, string> => {
     const e = JSON.parse(text) as Record<string, unknown>
     const fields: Record<string, string> = { source: String(e.source), level: String(e.level), message: String(e.message), ts: String(e.ts_unix_ms ?? Date.now()) }

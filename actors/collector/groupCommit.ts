@@ -55,7 +55,7 @@ export interface GroupCommit {
 
 /**
  * One `append` for the whole batch: on standalone Redis the broker writes it as
- * one MULTI of raw XADDs in one socket write (see broker/redis/appendPipe), in
+ * one MULTI of raw XADDs in one socket write (see broker/redis/rawPipe), in
  * a cluster as one script. Either way all the ids, in order, or a failure.
  */
 const appendBatch = (broker: BrokerService, options: GroupCommitOptions, entries: ReadonlyArray<Fields>): Effect.Effect<ReadonlyArray<string>, StreamUnavailable> =>

@@ -128,7 +128,7 @@ redisTest("a subscriber that cannot learn its join point (Redis down) gets a nam
       ids = await ingest(pipeline.app, events(1, "back", 0)).catch(() => [])
       return ids.length === 1
     }, 15_000), "ingest works again")
-    // Ingest has a connection of its own (the append pipe), so it can be back before the
+    // Ingest has a connection of its own (the raw pipe), so it can be back before the
     // connection subscribe reads from: retry as an EventSource would (retry: 2000).
     let up = await subscribe(pipeline.app)
     for (let attempt = 0; attempt < 8 && !(await up.until(() => up.comments.includes("connected") || up.ended(), 5000) && up.comments.includes("connected")); attempt++) {

@@ -14,7 +14,7 @@ import { Effect, type Scope } from "effect"
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis"
 import type { StreamUnavailable } from "../../errors.ts"
 import { describeAddress, type RedisAddress } from "./address.ts"
-import { makeAppendPipe, type AppendPipe } from "./appendPipe.ts"
+import { makeRawPipe, type RawPipe } from "./rawPipe.ts"
 import { makeBlockingPool, type BlockingPool } from "./blockingPool.ts"
 import { makeAttempt, reconnectDelayMs, unavailable, type Attempt } from "./failure.ts"
 
@@ -151,8 +151,8 @@ export interface Connections {
    * waiting, on the command connection) answers instead of queueing longer.
    */
   readonly blocking: BlockingPool<Client>["blocking"]
-  /** Standalone only: stream appends, scripts and list pushes as raw RESP on a connection of their own, opened on first use (see appendPipe). */
-  readonly appendPipe: AppendPipe | undefined
+  /** Standalone only: stream appends, scripts and list pushes as raw RESP on a connection of their own, opened on first use (see rawPipe). */
+  readonly rawPipe: RawPipe | undefined
 }
 
 /** Open the command connection and the (lazily filled) blocking pool in the current scope. */
@@ -170,9 +170,9 @@ export const makeConnections = (settings: ConnectionSettings): Effect.Effect<Con
     yield* Effect.addFinalizer(() => Effect.sync(pool.close))
     const blocking = pool.blocking
     const mode = settings.clusterNodes && settings.clusterNodes.length > 0 ? "cluster" : "standalone"
-    const appendPipe = mode === "standalone"
-      ? makeAppendPipe({ address: settings.address, connectTimeoutMs: settings.connectTimeoutMs, replyTimeoutMs: settings.commandTimeoutMs })
+    const rawPipe = mode === "standalone"
+      ? makeRawPipe({ address: settings.address, connectTimeoutMs: settings.connectTimeoutMs, replyTimeoutMs: settings.commandTimeoutMs })
       : undefined
-    if (appendPipe !== undefined) yield* Effect.addFinalizer(() => Effect.sync(appendPipe.close))
-    return { address, mode, command, attempt, blocking, appendPipe } satisfies Connections
+    if (rawPipe !== undefined) yield* Effect.addFinalizer(() => Effect.sync(rawPipe.close))
+    return { address, mode, command, attempt, blocking, rawPipe } satisfies Connections
   })

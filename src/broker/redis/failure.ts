@@ -10,7 +10,7 @@ export const reasonOf = (cause: unknown): string => {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line
 }
 
-/** Wait before reconnect attempt `times` (1, 2, …): 100 ms doubling to 2 s — the command connection's and the append pipe's. */
+/** Wait before reconnect attempt `times` (1, 2, …): 100 ms doubling to 2 s — the command connection's and the raw pipe's. */
 export const reconnectDelayMs = (times: number): number => Math.min(50 * 2 ** Math.min(times, 6), 2000)
 
 /** A `StreamUnavailable` for `operation` against `address` (credentials are never part of `address`). */

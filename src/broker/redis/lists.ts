@@ -14,13 +14,13 @@ type ListOps = Pick<BrokerService, "push" | "lease" | "leaseMany" | "take" | "re
 const seconds = (blockMs: number): string => (Math.max(1, Math.ceil(blockMs)) / 1000).toString()
 
 /** List operations over the given connections. */
-export const listOps = ({ command, attempt, blocking, appendPipe }: Connections): ListOps => ({
+export const listOps = ({ command, attempt, blocking, rawPipe }: Connections): ListOps => ({
   // Standalone, on the raw pipe, as scripts are: a bulk enqueue pushes ≈ 1,000 envelopes at once.
   push: (list, values) =>
     attempt("push", async () => {
       if (values.length === 0) return asNumber(await command.call("LLEN", [list]), "LLEN")
       const args = [list, ...values]
-      return asNumber(await (appendPipe === undefined ? command.call("LPUSH", args) : appendPipe.call(["LPUSH", ...args])), "LPUSH")
+      return asNumber(await (rawPipe === undefined ? command.call("LPUSH", args) : rawPipe.call(["LPUSH", ...args])), "LPUSH")
     }),
 
   lease: (from, to, blockMs) => {

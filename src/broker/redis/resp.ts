@@ -1,5 +1,5 @@
 /**
- * @module broker/redis/resp — the RESP2 the append pipe speaks: commands
+ * @module broker/redis/resp — the RESP2 the raw pipe speaks: commands
  * encoded as one string (arrays of bulk strings, byte lengths from
  * `Buffer.byteLength`), and a reader for the replies those commands get
  * (`+`, `-`, `:`, `$`, `*`), resumable when a read ends mid-reply.
@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer"
 /** One reply: a bulk or simple string, an integer, nil (null), the error Redis answered, or an array of replies. */
 export type PipeReply = string | number | null | Error | ReadonlyArray<PipeReply>
 
-/** The transaction around a batch (see appendPipe for why). */
+/** The transaction around a batch (see rawPipe for why). */
 export const MULTI = "*1\r\n$5\r\nMULTI\r\n"
 export const EXEC = "*1\r\n$4\r\nEXEC\r\n"
 /** A reply for an error message. */

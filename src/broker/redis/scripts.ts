@@ -6,7 +6,7 @@ import type { Reply, Script } from "../Broker.ts"
 import type { Client, Connections } from "./connections.ts"
 import { reasonOf } from "./failure.ts"
 import { toReply } from "./reply.ts"
-import type { AppendPipe } from "./appendPipe.ts"
+import type { RawPipe } from "./rawPipe.ts"
 
 /** The Redis half of a `Script`: what the Redis broker needs to run it (its own internal scripts have no embedded twin). */
 export type RedisScript = Pick<Script, "name" | "numberOfKeys" | "lua">
@@ -55,12 +55,12 @@ export const evalScript = (client: Client, script: RedisScript, keys: ReadonlyAr
   evalWith((command, args) => client.call(command, args), script, keys, argv)
 
 /** A script on the raw pipe. */
-const evalOnPipe = (pipe: AppendPipe, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> =>
+const evalOnPipe = (pipe: RawPipe, script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Promise<Reply> =>
   evalWith((command, args) => pipe.call([command, ...args]), script, keys, argv)
 
 /**
  * The broker's `run`, failures named after the script. On standalone Redis
- * scripts go over the raw pipe (see appendPipe), with `push`: a bulk enqueue
+ * scripts go over the raw pipe (see rawPipe), with `push`: a bulk enqueue
  * sends its records as ≈ 4 arguments per task and its envelopes as one
  * argument each, and through ioredis every argument and command cost client
  * CPU and kept garbage alive across scavenges (bench/tasks' enqueue, with the
@@ -68,12 +68,12 @@ const evalOnPipe = (pipe: AppendPipe, script: RedisScript, keys: ReadonlyArray<s
  * 0.84, in three runs, against a median of 0.75 through ioredis; the processed
  * rate unchanged within noise). In a cluster ioredis routes them by key.
  */
-export const scriptRunner = ({ command, attempt, appendPipe }: Connections) =>
+export const scriptRunner = ({ command, attempt, rawPipe }: Connections) =>
 (script: RedisScript, keys: ReadonlyArray<string>, argv: ReadonlyArray<string>): Effect.Effect<
   Reply,
   StreamUnavailable
 > =>
   attempt(
     `run ${script.name}`,
-    appendPipe === undefined ? () => evalScript(command, script, keys, argv) : () => evalOnPipe(appendPipe, script, keys, argv)
+    rawPipe === undefined ? () => evalScript(command, script, keys, argv) : () => evalOnPipe(rawPipe, script, keys, argv)
   )

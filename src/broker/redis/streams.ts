@@ -15,13 +15,13 @@ type StreamOps = Pick<
 const blockArgs = (blockMs: number): Array<string> => (blockMs > 0 ? ["BLOCK", String(Math.ceil(blockMs))] : [])
 
 /** Stream operations over the given connections. */
-export const streamOps = ({ command, attempt, blocking, appendPipe }: Connections): StreamOps => ({
+export const streamOps = ({ command, attempt, blocking, rawPipe }: Connections): StreamOps => ({
   append: (stream, entries, options) =>
     attempt("append", async () => {
       if (entries.length === 0) return []
       // Standalone: MULTI, the XADDs, EXEC as raw RESP: one write and one round trip for the batch.
-      if (appendPipe !== undefined) {
-        return (await appendPipe.xadd(stream, entries, options?.maxLen)).map((reply) => {
+      if (rawPipe !== undefined) {
+        return (await rawPipe.xadd(stream, entries, options?.maxLen)).map((reply) => {
           if (reply instanceof Error) throw reply
           return reply
         })

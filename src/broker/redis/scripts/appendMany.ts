@@ -1,7 +1,7 @@
 /**
  * @module broker/redis/scripts/appendMany — append a batch of entries to a
  * stream in ONE command carrying ONE argument: how `append` writes in a Redis
- * Cluster, where the raw append pipe (standalone only) is not used.
+ * Cluster, where the raw pipe (standalone only) is not used.
  *
  * ioredis spends CPU per command and per argument; a batch as flat XADDs was
  * ≈ 14 arguments per event. Here it travels as a single JSON text — an array

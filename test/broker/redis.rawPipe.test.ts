@@ -1,5 +1,5 @@
 /**
- * @module test/broker/redis.appendPipe — stream appends as raw RESP (standalone
+ * @module test/broker/redis.rawPipe — stream appends as raw RESP (standalone
  * Redis): ids in order, text stored byte-exact, replies split anywhere, a
  * per-entry error, AUTH and SELECT, an outage and recovery, a silent server.
  */
@@ -11,18 +11,18 @@ import { suite } from "uvu"
 import * as assert from "uvu/assert"
 import { Broker } from "../../src/broker/Broker.ts"
 import { layerRedis, parseRedisAddress } from "../../src/broker/redis.ts"
-import { makeAppendPipe, type AppendPipe } from "../../src/broker/redis/appendPipe.ts"
+import { makeRawPipe, type RawPipe } from "../../src/broker/redis/rawPipe.ts"
 import { encodeXadds, readReplies, type PipeReply } from "../../src/broker/redis/resp.ts"
 import { runScoped } from "../helpers/effect.ts"
 import { sharedRedis, startRedis, uniqueName } from "../helpers/redis.ts"
 
-const test = suite("redis append pipe")
+const test = suite("redis raw pipe")
 const server = await sharedRedis()
 const admin = new Redis(server.url)
 test.after(() => admin.disconnect())
 
-const pipeTo = (url: string, replyTimeoutMs = 5000) => makeAppendPipe({ address: parseRedisAddress(url), connectTimeoutMs: 1000, replyTimeoutMs })
-const withPipe = async <A>(url: string, use: (pipe: AppendPipe) => Promise<A>): Promise<A> => {
+const pipeTo = (url: string, replyTimeoutMs = 5000) => makeRawPipe({ address: parseRedisAddress(url), connectTimeoutMs: 1000, replyTimeoutMs })
+const withPipe = async <A>(url: string, use: (pipe: RawPipe) => Promise<A>): Promise<A> => {
   const pipe = pipeTo(url)
   try {
     return await use(pipe)

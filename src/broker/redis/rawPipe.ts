@@ -1,5 +1,5 @@
 /**
- * @module broker/redis/appendPipe — stream appends, scripts and list pushes as
+ * @module broker/redis/rawPipe — stream appends, scripts and list pushes as
  * raw RESP on a connection of their own (standalone Redis). Scripts and pushes
  * go through `call` (see broker/redis/scripts for why); what follows is about
  * appends.
@@ -34,14 +34,14 @@ import type { RedisAddress } from "./address.ts"
 import { reconnectDelayMs } from "./failure.ts"
 import { describeReply, encodeCommand, encodeXadds, EXEC, MULTI, readReplies, type PipeReply } from "./resp.ts"
 
-export interface AppendPipeSettings {
+export interface RawPipeSettings {
   readonly address: RedisAddress
   readonly connectTimeoutMs: number
   /** Longest wait for the oldest batch's replies before the connection is given up. */
   readonly replyTimeoutMs: number
 }
 
-export interface AppendPipe {
+export interface RawPipe {
   /**
    * `XADD stream [MAXLEN ~ maxLen] * name value …` for each entry, in order,
    * in one write. Resolves with one reply per entry (its id, or the error
@@ -77,7 +77,7 @@ interface Connection {
   lost: Error | undefined
 }
 
-export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
+export const makeRawPipe = (settings: RawPipeSettings): RawPipe => {
   const { address } = settings
   /** The connection calls use, once connected and past the handshake. */
   let current: Connection | undefined
@@ -189,12 +189,12 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
     })
 
   const open = (): Promise<Connection> => {
-    if (closed) return Promise.reject(new Error("append pipe closed"))
+    if (closed) return Promise.reject(new Error("raw pipe closed"))
     if (refused !== undefined && Date.now() < refused.until) return Promise.reject(refused.error)
     if (opening === undefined) {
       const attempt = connect().then((conn) => {
         if (closed) {
-          lose(conn, new Error("append pipe closed"))
+          lose(conn, new Error("raw pipe closed"))
           throw conn.lost
         }
         refused = undefined
@@ -234,7 +234,7 @@ export const makeAppendPipe = (settings: AppendPipeSettings): AppendPipe => {
     },
     close: () => {
       closed = true
-      if (current !== undefined) lose(current, new Error("append pipe closed"))
+      if (current !== undefined) lose(current, new Error("raw pipe closed"))
     }
   }
 }

@@ -150,28 +150,27 @@ export const enqueueTasks = (
     }
     // Read when it runs: the slices fill `ids` as they encode.
     const cleanUp = Effect.suspend(() => broker.delete([...ids.filter((id) => id !== undefined).map((id) => k.task(id)), counter])).pipe(Effect.ignore)
-    if (broker.mode === "cluster") {
-      const failed = firstFailure(yield* inOrder(slices))
-      // The slices counted their records here too, but only pushBatch reads the count: it goes with the push.
-      const [pushed] = failed === undefined
-        ? yield* inOrder([Effect.suspend(() => broker.push(k.queue(queue), envelopes)), Effect.ignore(broker.delete([counter]))])
-        : [failed]
-      if (Exit.isFailure(pushed)) {
-        yield* cleanUp
-        return yield* Effect.failCause(pushed.cause)
-      }
-      return ids
-    }
-    const push = Effect.suspend(() => broker.run(pushBatch, [counter, k.queue(queue)], [String(requests.length), ...envelopes]))
-    const exits = yield* inOrder([...slices, push])
-    const failed = firstFailure(exits.slice(0, -1))
-    let pushed = exits[exits.length - 1]
-    // Every slice answered and created its records by now: a push that came too early can go again.
-    if (failed === undefined && isIncomplete(pushed)) pushed = yield* Effect.exit(push)
-    const failure = failed ?? (Exit.isFailure(pushed) ? pushed : undefined)
-    if (failure !== undefined) {
+    // The first failure of the batch, or the push's success.
+    const outcome: Exit.Exit<unknown, StreamUnavailable> = broker.mode === "cluster"
+      ? yield* Effect.gen(function*() {
+        const failed = firstFailure(yield* inOrder(slices))
+        if (failed !== undefined) return failed
+        // The slices counted their records here too, but only pushBatch reads the count: it goes with the push.
+        const [pushed] = yield* inOrder([Effect.suspend(() => broker.push(k.queue(queue), envelopes)), Effect.ignore(broker.delete([counter]))])
+        return pushed
+      })
+      : yield* Effect.gen(function*() {
+        const push = Effect.suspend(() => broker.run(pushBatch, [counter, k.queue(queue)], [String(requests.length), ...envelopes]))
+        const exits = yield* inOrder([...slices, push])
+        const failed = firstFailure(exits.slice(0, -1))
+        if (failed !== undefined) return failed
+        const pushed = exits[exits.length - 1]
+        // Every slice answered and created its records by now: a push that came too early can go again.
+        return isIncomplete(pushed) ? yield* Effect.exit(push) : pushed
+      })
+    if (Exit.isFailure(outcome)) {
       yield* cleanUp
-      return yield* Effect.failCause(failure.cause)
+      return yield* Effect.failCause(outcome.cause)
     }
     return ids
   })

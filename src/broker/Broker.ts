@@ -49,7 +49,7 @@ type Op<A> = Effect.Effect<A, StreamUnavailable>
 export interface BrokerService {
   readonly backend: "embedded" | "redis"
   /**
-   * "embedded" (in process), "standalone" (one Redis; scripts, list pushes and
+   * "embedded" (in process), "standalone" (one Redis; scripts and
    * stream appends travel on a raw pipe, other commands on the command
    * connection) or "cluster" (nodes, routed by key).
    */

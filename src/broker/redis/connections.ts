@@ -151,7 +151,7 @@ export interface Connections {
    * waiting, on the command connection) answers instead of queueing longer.
    */
   readonly blocking: BlockingPool<Client>["blocking"]
-  /** Standalone only: stream appends, scripts and list pushes as raw RESP on a connection of their own, opened on first use (see rawPipe). */
+  /** Standalone only: stream appends and scripts as raw RESP on a connection of their own, opened on first use (see rawPipe). */
   readonly rawPipe: RawPipe | undefined
 }
 

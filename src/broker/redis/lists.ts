@@ -14,14 +14,13 @@ type ListOps = Pick<BrokerService, "push" | "lease" | "leaseMany" | "take" | "re
 const seconds = (blockMs: number): string => (Math.max(1, Math.ceil(blockMs)) / 1000).toString()
 
 /** List operations over the given connections. */
-export const listOps = ({ command, attempt, blocking, rawPipe }: Connections): ListOps => ({
-  // Standalone, on the raw pipe, as scripts are: a bulk enqueue pushes ≈ 1,000 envelopes at once.
+export const listOps = ({ command, attempt, blocking }: Connections): ListOps => ({
+  // On the command connection: a bulk enqueue's push on standalone Redis is a script (pushBatch), on the raw pipe.
   push: (list, values) =>
-    attempt("push", async () => {
-      if (values.length === 0) return asNumber(await command.call("LLEN", [list]), "LLEN")
-      const args = [list, ...values]
-      return asNumber(await (rawPipe === undefined ? command.call("LPUSH", args) : rawPipe.call(["LPUSH", ...args])), "LPUSH")
-    }),
+    attempt("push", async () =>
+      values.length === 0
+        ? asNumber(await command.call("LLEN", [list]), "LLEN")
+        : asNumber(await command.call("LPUSH", [list, ...values]), "LPUSH")),
 
   lease: (from, to, blockMs) => {
     const now = attempt("lease", async () => asTextOrNull(await command.call("LMOVE", [from, to, "RIGHT", "LEFT"]), "LMOVE"))

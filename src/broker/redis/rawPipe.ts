@@ -1,8 +1,7 @@
 /**
- * @module broker/redis/rawPipe — stream appends, scripts and list pushes as
- * raw RESP on a connection of their own (standalone Redis). Scripts and pushes
- * go through `call` (see broker/redis/scripts for why); what follows is about
- * appends.
+ * @module broker/redis/rawPipe — stream appends and scripts as raw RESP on a
+ * connection of their own (standalone Redis). Scripts go through `call` (see
+ * broker/redis/scripts for why); what follows is about appends.
  *
  * A batch of N entries goes out as `MULTI`, N `XADD`s, `EXEC`, encoded here
  * into one string and one socket write, and read back by a small RESP2 parser.

@@ -60,8 +60,8 @@ const evalOnPipe = (pipe: RawPipe, script: RedisScript, keys: ReadonlyArray<stri
 
 /**
  * The broker's `run`, failures named after the script. On standalone Redis
- * scripts go over the raw pipe (see rawPipe), with `push`: a bulk enqueue
- * sends its records as ≈ 4 arguments per task and its envelopes as one
+ * scripts go over the raw pipe (see rawPipe): a bulk enqueue sends its
+ * records as ≈ 4 arguments per task and its envelopes (`pushBatch`) as one
  * argument each, and through ioredis every argument and command cost client
  * CPU and kept garbage alive across scavenges (bench/tasks' enqueue, with the
  * records as plain arguments: 0.72–1.12 of the floor's rate per round, median

@@ -191,5 +191,7 @@ export const recordView = (record: Readonly<Record<string, string>>, checkedBy: 
   ...(record.note === undefined || record.note === "" ? {} : { note: record.note }),
   payload: parseJsonField(record.payload),
   created_at: iso(record.created_at),
-  updated_at: iso(record.updated_at ?? record.created_at)
+  updated_at: iso(record.updated_at ?? record.created_at),
+  // When the record will be gone (worker/scripts/expireAt); absent on records written before the field.
+  ...(record.expires_at === undefined ? {} : { expires_at: iso(record.expires_at) })
 })

@@ -23,6 +23,8 @@ export interface EmbeddedStore {
   exists(key: string): boolean
   incrBy(key: string, by: number): number
   pexpire(key: string, ms: number): boolean
+  /** Expire at `atMs` on the store's clock (PEXPIREAT). */
+  pexpireAt(key: string, atMs: number): boolean
   /** -2 missing, -1 no TTL, else ms left. */
   pttl(key: string): number
   hget(key: string, field: string): string | null

@@ -80,6 +80,9 @@ test("API A accepts, worker B runs, API C answers: initiated_by=A, handled_by=B,
   assert.is(done.handled_by, "B")
   assert.is(done.checked_by, "C")
   assert.is(done.attempts, 1)
+  // TASK_TTL_S (7 days by default) from the enqueue: a success this soon keeps the record's first deadline.
+  const lives = Date.parse(done.expires_at) - Date.parse(done.created_at)
+  assert.ok(Math.abs(lives - 604_800_000) < 60_000, `expires_at ${done.expires_at}, created_at ${done.created_at}`)
   // Restart both APIs: the record lives in Redis, not in either process.
   assert.is(await procs.A.stop("SIGTERM"), 0)
   assert.is(await procs.C.stop("SIGTERM"), 0)

@@ -1,10 +1,10 @@
 /**
  * @module test/worker/worker.createMany — a bulk enqueue's records, built from
  * a template copied per record on Redis (COPY keeps the TTL), are field for
- * field what the rows and the shared fields say, on both brokers: rows whose
- * type or max attempts differ from the first row's, payloads of every size,
- * no template left behind, and the batch's counter (pushBatch) grown by each
- * call's records.
+ * field what the rows and the shared fields say (plus `expires_at`, the key's
+ * own expiry), on both brokers: rows whose type or max attempts differ from
+ * the first row's, payloads of every size, no template left behind, and the
+ * batch's counter (pushBatch) grown by each call's records.
  */
 import { test } from "uvu"
 import * as assert from "uvu/assert"
@@ -13,21 +13,14 @@ import { Broker } from "../../src/broker/Broker.ts"
 import { keys } from "../../src/broker/keys.ts"
 import { layerMemory } from "../../src/broker/memory.ts"
 import { layerRedis } from "../../src/broker/redis.ts"
-import type { Script } from "../../src/broker/Script.ts"
 import type { StreamUnavailable } from "../../src/errors.ts"
 import { createMany } from "../../actors/worker/scripts/index.ts"
 import { createManyArgv, type CreateItem } from "../../actors/worker/scripts/createMany.ts"
+import { ttlOf } from "../helpers/expiry.ts"
 import { sharedRedis, uniqueName } from "../helpers/redis.ts"
 
 const TTL_MS = 3_600_000
 
-/** PTTL of KEYS[1] on either broker (the Broker interface has no TTL read). */
-const pttl: Script = {
-  name: "test_pttl",
-  numberOfKeys: 1,
-  lua: "local rcall = redis.call\nreturn rcall(\"PTTL\", KEYS[1])",
-  embedded: (store, keys) => store.pttl(keys[0])
-}
 
 const rows = (): Array<CreateItem> => [
   { id: uniqueName("a"), type: "add", payloadJson: "{\"a\":1,\"b\":2}", maxAttempts: 5 },
@@ -51,7 +44,7 @@ const check = (name: string, layer: () => Promise<Layer.Layer<Broker, StreamUnav
       const records = yield* broker.hashGetMany(items.map((i) => k.task(i.id)))
       const template = yield* broker.hashGet(k.taskTemplate())
       const index = yield* broker.listRange(k.taskIndex(), 0, -1)
-      const ttls = yield* Effect.forEach(items, (i) => Effect.map(broker.run(pttl, [k.task(i.id)], []), Number))
+      const ttls = yield* Effect.forEach(items, (i) => Effect.map(broker.run(ttlOf, [k.task(i.id)], []), (r) => (r as Array<unknown>).map(Number)))
       return { created: Number(created) + Number(createdToo), counted, records, template, index, ttls }
     }).pipe(Effect.provide(await layer()), Effect.scoped))
     assert.is(out.created, items.length)
@@ -64,9 +57,10 @@ const check = (name: string, layer: () => Promise<Layer.Layer<Broker, StreamUnav
         queue: "q",
         status: "queued",
         initiated_by: "api-a",
-        created_at: "1700000000000"
-      }, `record of row ${i}`)
-      assert.ok(out.ttls[i] > TTL_MS - 5_000 && out.ttls[i] <= TTL_MS, `row ${i}: TTL ${out.ttls[i]}`)
+        created_at: "1700000000000",
+        expires_at: String(out.ttls[i][1])
+      }, `record of row ${i} (expires_at is the key's own expiry)`)
+      assert.ok(out.ttls[i][0] > TTL_MS - 5_000 && out.ttls[i][0] <= TTL_MS, `row ${i}: TTL ${out.ttls[i][0]}`)
     })
     assert.is(out.template, null, "the template is gone")
     assert.equal(out.index, items.map((i) => i.id).reverse(), "ids newest first in the index")

@@ -82,9 +82,10 @@ local last = #ARGV - 3
 if last < 4 then return 0 end
 local count = (#ARGV - 3) / 4
 local tplType, tplMax = ARGV[5], ARGV[7]
+local deadline = expireAt(ARGV[1])
 rcall("DEL", template)
-rcall("HSET", template, "type", tplType, "max_attempts", tplMax, unpack(cjson.decode(ARGV[3])))
-rcall("PEXPIREAT", template, expireAt(ARGV[1]))
+rcall("HSET", template, "type", tplType, "max_attempts", tplMax, "expires_at", deadline, unpack(cjson.decode(ARGV[3])))
+rcall("PEXPIREAT", template, deadline)
 local ids = {}
 for at = 4, last, 4 do
   local id = ARGV[at]
@@ -116,10 +117,11 @@ return count
     const flatShared = JSON.parse(argv[2]) as Array<string>
     const shared: Record<string, string> = {}
     for (let f = 0; f + 1 < flatShared.length; f += 2) shared[flatShared[f]] = flatShared[f + 1]
+    const deadline = store.now() + ttl
     for (let at = 3; at + 3 < argv.length; at += 4) {
       const id = argv[at]
-      store.hset(prefix + id, { type: argv[at + 1], payload: argv[at + 2], max_attempts: argv[at + 3], ...shared })
-      store.pexpire(prefix + id, ttl)
+      store.hset(prefix + id, { type: argv[at + 1], payload: argv[at + 2], max_attempts: argv[at + 3], expires_at: String(deadline), ...shared })
+      store.pexpireAt(prefix + id, deadline)
       store.lpush(keys[0], id)
     }
     store.ltrim(keys[0], 0, TASK_INDEX_MAX - 1)

@@ -1,11 +1,13 @@
 /** @module worker/scripts/createTask — create a task record once per idempotency key, atomically. */
 import type { Script } from "../../../src/broker/Script.ts"
 import { TASK_INDEX_MAX } from "../task.ts"
+import { EXPIRE_AT_LUA } from "./expireAt.ts"
 
 /**
  * SET NX on the idempotency key and the record's creation happen together, so
  * two concurrent POSTs with one key cannot both create (and both run) a task.
  * The id goes to the head of the index, which is trimmed to TASK_INDEX_MAX.
+ * The record carries its deadline as `expires_at` (see scripts/expireAt).
  *
  * Reply: `{1, id}` created, or `{0, existingId}` when the key was already used.
  */
@@ -20,14 +22,15 @@ export const createTask: Script = {
 -- ARGV[2] record TTL in ms (also the idempotency key's TTL)
 -- ARGV[3] task id
 -- ARGV[4..] record field, value pairs
-local rcall = redis.call
+local rcall = redis.call${EXPIRE_AT_LUA}
 if ARGV[1] == "1" then
   if not rcall("SET", KEYS[1], ARGV[3], "NX", "PX", ARGV[2]) then
     return {0, rcall("GET", KEYS[1])}
   end
 end
-rcall("HSET", KEYS[2], unpack(ARGV, 4))
-rcall("PEXPIRE", KEYS[2], ARGV[2])
+local deadline = expireAt(ARGV[2])
+rcall("HSET", KEYS[2], "expires_at", deadline, unpack(ARGV, 4))
+rcall("PEXPIREAT", KEYS[2], deadline)
 rcall("LPUSH", KEYS[3], ARGV[3])
 rcall("LTRIM", KEYS[3], 0, ${TASK_INDEX_MAX - 1})
 return {1, ARGV[3]}
@@ -35,10 +38,11 @@ return {1, ARGV[3]}
   embedded: (store, keys, argv) => {
     const [useIdem, ttl, id] = argv
     if (useIdem === "1" && !store.set(keys[0], id, { nx: true, pxMs: Number(ttl) })) return [0, store.get(keys[0])]
-    const fields: Record<string, string> = {}
+    const deadline = store.now() + Number(ttl)
+    const fields: Record<string, string> = { expires_at: String(deadline) }
     for (let i = 3; i + 1 < argv.length; i += 2) fields[argv[i]] = argv[i + 1]
     store.hset(keys[1], fields)
-    store.pexpire(keys[1], Number(ttl))
+    store.pexpireAt(keys[1], deadline)
     store.lpush(keys[2], id)
     store.ltrim(keys[2], 0, TASK_INDEX_MAX - 1)
     return [1, id]

@@ -1,6 +1,6 @@
 /** @module worker/scripts/finishMany — record a batch of successes (one call for many tasks). */
 import type { Script } from "../../../src/broker/Script.ts"
-import { EXPIRE_AT_LUA } from "./expireAt.ts"
+import { EXPIRE_AT_LUA, renews, RENEWS_LUA } from "./expireAt.ts"
 
 /**
  * ARGV for `finishMany`: four shared values, then each success as two plain
@@ -28,7 +28,9 @@ export const finishManyArgv = (
 
 /**
  * Per task: the attempt is the record's finished attempts + 1, `handled_by`
- * this worker, the TTL renewed. Never recreates a deleted or expired record,
+ * this worker, the TTL renewed unless the record's `expires_at` is already
+ * within 1% of a fresh deadline (scripts/expireAt: one command per task less).
+ * Never recreates a deleted or expired record,
  * and never records a second success (or overwrites a death) for a task
  * already finished — a duplicate after a recovery, or a pure task computed
  * twice (worker/direct). Task keys are ARGV[3] .. id and share KEYS[1]'s hash
@@ -44,18 +46,24 @@ export const finishMany: Script = {
 -- ARGV[3] task key prefix (task key = prefix .. id)
 -- ARGV[4] handled_by (worker instance id)
 -- ARGV[5..] the successes, two arguments each: task id, result JSON
-local rcall = redis.call${EXPIRE_AT_LUA}
-local now, prefix, handledBy = ARGV[1], ARGV[3], ARGV[4]
-local deadline = expireAt(ARGV[2])
+local rcall = redis.call${EXPIRE_AT_LUA}${RENEWS_LUA}
+local now, ttl, prefix, handledBy = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local deadline = expireAt(ttl)
 local updated = 0
 for at = 5, #ARGV - 1, 2 do
   local key = prefix .. ARGV[at]
-  local r = rcall("HMGET", key, "status", "attempts")
+  local r = rcall("HMGET", key, "status", "attempts", "expires_at")
   local status = r[1]
   if status and status ~= "succeeded" and status ~= "failed" then
-    rcall("HSET", key, "status", "succeeded", "attempts", tonumber(r[2] or "0") + 1, "result", ARGV[at + 1],
-      "error", "", "handled_by", handledBy, "updated_at", now)
-    rcall("PEXPIREAT", key, deadline)
+    local attempts = tonumber(r[2] or "0") + 1
+    if renews(r[3], deadline, ttl) then
+      rcall("HSET", key, "status", "succeeded", "attempts", attempts, "result", ARGV[at + 1],
+        "error", "", "handled_by", handledBy, "updated_at", now, "expires_at", deadline)
+      rcall("PEXPIREAT", key, deadline)
+    else
+      rcall("HSET", key, "status", "succeeded", "attempts", attempts, "result", ARGV[at + 1],
+        "error", "", "handled_by", handledBy, "updated_at", now)
+    end
     updated = updated + 1
   end
 end
@@ -63,6 +71,8 @@ return updated
 `,
   embedded: (store, _keys, argv) => {
     const [now, ttl, prefix, handledBy] = argv
+    const ttlMs = Number(ttl)
+    const deadline = store.now() + ttlMs
     let updated = 0
     for (let at = 4; at + 1 < argv.length; at += 2) {
       const id = argv[at]
@@ -72,7 +82,10 @@ return updated
       if (status === null || status === "succeeded" || status === "failed") continue
       const attempts = String(Number(store.hget(key, "attempts") ?? "0") + 1)
       store.hset(key, { status: "succeeded", attempts, result, error: "", handled_by: handledBy, updated_at: now })
-      store.pexpire(key, Number(ttl))
+      if (renews(store.hget(key, "expires_at"), deadline, ttlMs)) {
+        store.hset(key, { expires_at: String(deadline) })
+        store.pexpireAt(key, deadline)
+      }
       updated++
     }
     return updated

@@ -1,6 +1,7 @@
 /** @module worker/scripts/startMany — mark a batch of leased tasks running, creating records for raw items. */
 import type { Script } from "../../../src/broker/Script.ts"
 import { TASK_INDEX_MAX } from "../task.ts"
+import { EXPIRE_AT_LUA } from "./expireAt.ts"
 
 /**
  * One call per leased batch instead of one per task, the batch as ONE JSON
@@ -25,8 +26,9 @@ export const startMany: Script = {
 -- ARGV[3] handled_by (worker instance id)
 -- ARGV[4] task key prefix (task key = prefix .. id)
 -- ARGV[5] the items, JSON: [[task id], [task id, field, value, …] (a record to create if none exists), …]
-local rcall = redis.call
+local rcall = redis.call${EXPIRE_AT_LUA}
 local now, prefix = ARGV[1], ARGV[4]
+local deadline -- of records created here, from one TIME per call (see scripts/expireAt)
 local out = {}
 for item, row in ipairs(cjson.decode(ARGV[5])) do
   local id = row[1]
@@ -35,8 +37,9 @@ for item, row in ipairs(cjson.decode(ARGV[5])) do
   local code = 0
   if not r[1] then
     if #row > 1 then
-      rcall("HSET", key, unpack(row, 2))
-      rcall("PEXPIRE", key, ARGV[2])
+      deadline = deadline or expireAt(ARGV[2])
+      rcall("HSET", key, "expires_at", deadline, unpack(row, 2))
+      rcall("PEXPIREAT", key, deadline)
       rcall("LPUSH", KEYS[1], id)
       rcall("LTRIM", KEYS[1], 0, ${TASK_INDEX_MAX - 1})
       r = rcall("HMGET", key, "status", "attempts", "max_attempts")
@@ -68,10 +71,11 @@ return out
       let code = 0
       if (status === null) {
         if (create.length > 0) {
-          const fields: Record<string, string> = {}
+          const deadline = store.now() + Number(ttl)
+          const fields: Record<string, string> = { expires_at: String(deadline) }
           for (let f = 0; f + 1 < create.length; f += 2) fields[create[f]] = create[f + 1]
           store.hset(key, fields)
-          store.pexpire(key, Number(ttl))
+          store.pexpireAt(key, deadline)
           store.lpush(keys[0], id)
           store.ltrim(keys[0], 0, TASK_INDEX_MAX - 1)
           status = store.hget(key, "status")

@@ -59,9 +59,13 @@ export class MemoryStore extends Keyspace implements EmbeddedStore {
   }
 
   pexpire(key: string, ms: number): boolean {
+    return this.pexpireAt(key, this.now() + ms)
+  }
+
+  pexpireAt(key: string, atMs: number): boolean {
     if (this.live(key) === undefined) return false
-    if (ms <= 0) this.drop(key)
-    else this.expires.set(key, this.now() + ms)
+    if (atMs <= this.now()) this.drop(key)
+    else this.expires.set(key, atMs)
     return true
   }
 

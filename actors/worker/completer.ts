@@ -14,13 +14,11 @@ import type { BrokerService } from "../../src/broker/Broker.ts"
 import type { Keys } from "../../src/broker/keys.ts"
 import { ackMany, finishMany } from "./scripts/index.ts"
 import { ackManyArgv } from "./scripts/ackMany.ts"
-import { finishManyArgv } from "./scripts/finishMany.ts"
+import { finishManyArgv, type FinishRow } from "./scripts/finishMany.ts"
 
-/** One finished attempt. */
-export interface Success {
+/** One finished attempt: what finishMany records, and the leased string to ack. */
+export interface Success extends FinishRow {
   readonly raw: string
-  readonly taskId: string
-  readonly result: string
 }
 
 

@@ -72,7 +72,7 @@ export const runDirect = (
           failures.push({ item, error, startedAt })
           continue
         }
-        completer.complete({ raw, taskId: leased.envelope.id, result: toJson(value) })
+        completer.complete({ raw, taskId: leased.envelope.id, result: toJson(value), createdAt: leased.envelope.created_at })
         record.taskSucceeded(queue, (Date.now() - startedAt) / 1000)
       }
       return failures.length === 0 ? Effect.void : settleFailures(ctx, queue, failures, failed)

@@ -214,7 +214,7 @@ const attemptOne = (ctx: LeaseContext, queue: string, item: Started, completer: 
       Effect.onExit((exit) =>
         Exit.isSuccess(exit)
           ? Effect.sync(() => {
-            completer.complete({ raw: item.raw, taskId: item.envelope.id, result: toJson(exit.value) })
+            completer.complete({ raw: item.raw, taskId: item.envelope.id, result: toJson(exit.value), createdAt: item.envelope.created_at })
             record.taskSucceeded(queue, (Date.now() - startedAt) / 1000)
           })
           : settleAttempt(ctx, queue, item, exit.cause, failed, startedAt)

@@ -2,8 +2,8 @@
  * @module test/worker/worker.expiry — task records' TTLs (worker/scripts/expireAt),
  * on both brokers: every script that sets one writes the same deadline into
  * the record as `expires_at`; a success renews the TTL to TASK_TTL_S from now
- * unless the record's deadline already lies within TTL / RENEW_SLACK of that,
- * and always when the record has no `expires_at` (an older record).
+ * only when its task was queued more than TTL / RENEW_SLACK ago (or its
+ * `created_at` is ahead of the worker's clock).
  */
 import { test } from "uvu"
 import * as assert from "uvu/assert"
@@ -52,9 +52,6 @@ const expiryOf = (broker: Broker["Type"], key: string) =>
 const create = (broker: Broker["Type"], k: Keys, ids: ReadonlyArray<string>, ttlMs: number) =>
   broker.run(createMany, [k.taskIndex(), k.taskTemplate(), k.taskBatch(uniqueName("b"))], createManyArgv(ttlMs, k.task(""), ["queue", "q", "status", "queued", "created_at", "1"], ids.map((id) => ({ id, type: "add", payloadJson: "{\"a\":1,\"b\":2}", maxAttempts: 3 }))))
 
-const finish = (broker: Broker["Type"], k: Keys, ids: ReadonlyArray<string>, ttlMs: number) =>
-  Effect.map(broker.run(finishMany, [k.taskIndex()], finishManyArgv(Date.now(), ttlMs, k.task(""), "W", ids.map((taskId) => ({ taskId, result: "3" })))), Number)
-
 const check = (backend: string, layer: Layered) => {
   test(`every script that sets a record's TTL writes its deadline as expires_at (${backend})`, async () => {
     const k = keys(uniqueName("p"))
@@ -76,32 +73,39 @@ const check = (backend: string, layer: Layered) => {
     assert.is(out.updated.field, String(out.updated.expiry), "updateTask: expires_at is the new expiry")
   })
 
-  test(`a success renews the TTL only when the record's deadline lags a fresh one by more than TTL / ${RENEW_SLACK}, or is unknown (${backend})`, async () => {
+  test(`in one finishMany, a success renews the TTL (to TTL from now, in expires_at too) only for a task queued more than TTL / ${RENEW_SLACK} ago or with a created_at ahead of the worker's clock (${backend})`, async () => {
     const k = keys(uniqueName("p"))
-    const ids = Array.from({ length: 4 }, (_, i) => uniqueName(`t${i}`))
+    const ids = Array.from({ length: 5 }, (_, i) => uniqueName(`t${i}`))
     const old = uniqueName("old")
-    // Created with an hour; finished with TTLs a little longer: within the slack (0.5% longer) and beyond it (2% longer).
-    const within = Math.round(HOUR * (1 + 0.5 / RENEW_SLACK))
-    const beyond = Math.round(HOUR * (1 + 2 / RENEW_SLACK))
+    const now = Date.now()
+    // Queued an hour ago by the record's TTL; finished with a TTL of two hours, so a renewal shows.
+    const ttl = 2 * HOUR
+    const queuedAt = [now - 1_000, now - Math.floor(ttl / RENEW_SLACK) + 5_000, now - 2 * Math.floor(ttl / RENEW_SLACK), now + 60_000]
     const out = await inBroker(layer, (broker) =>
       Effect.gen(function*() {
         yield* create(broker, k, ids, HOUR)
         yield* broker.run(oldRecord, [k.task(old)], [String(HOUR)])
         const before = yield* Effect.forEach([...ids, old], (id) => expiryOf(broker, k.task(id)))
-        const updated = (yield* finish(broker, k, ids.slice(0, 2), within)) + (yield* finish(broker, k, [ids[2]], beyond)) +
-          (yield* finish(broker, k, [old], HOUR))
+        const rows = [...queuedAt.map((createdAt, i) => ({ taskId: ids[i], result: "3", createdAt })), { taskId: old, result: "3", createdAt: now }]
+        const updated = yield* Effect.map(broker.run(finishMany, [k.taskIndex()], finishManyArgv(now, ttl, k.task(""), "W", rows)), Number)
         const after = yield* Effect.forEach([...ids, old], (id) => expiryOf(broker, k.task(id)))
         const records = yield* broker.hashGetMany([...ids, old].map((id) => k.task(id)))
-        return { updated, before, after, statuses: records.map((r) => r?.status) }
+        return { updated, before, after, records }
       }))
-    assert.is(out.updated, 4)
-    assert.equal(out.statuses, ["succeeded", "succeeded", "succeeded", "queued", "succeeded"])
-    for (const i of [0, 1]) assert.equal(out.after[i], { ...out.before[i], ttl: out.after[i].ttl }, `finished within the slack: expiry ${i} kept`)
-    assert.ok(out.after[2].ttl > beyond - SLACK_MS && out.after[2].ttl <= beyond, `finished beyond the slack: PTTL ${out.after[2].ttl}, expected ≈ ${beyond}`)
-    assert.is(out.after[2].field, String(out.after[2].expiry), "renewed: expires_at follows the key's expiry")
-    assert.equal(out.after[3], { ...out.before[3], ttl: out.after[3].ttl }, "not finished: untouched")
-    assert.is(out.before[4].field, undefined)
-    assert.is(out.after[4].field, String(out.after[4].expiry), "an older record without expires_at is renewed and gets the field")
+    assert.is(out.updated, 5)
+    assert.equal(out.records.map((r) => [r?.status, r?.result, r?.handled_by]), [...Array(4).fill(["succeeded", "3", "W"]), ["queued", undefined, undefined], ["succeeded", "3", "W"]])
+    const kept = (i: number, why: string) => assert.equal(out.after[i], { ...out.before[i], ttl: out.after[i].ttl }, `${why}: expiry and expires_at kept`)
+    const renewed = (i: number, why: string) => {
+      assert.ok(out.after[i].ttl > ttl - SLACK_MS && out.after[i].ttl <= ttl, `${why}: PTTL ${out.after[i].ttl}, expected ≈ ${ttl}`)
+      assert.is(out.after[i].field, String(out.after[i].expiry), `${why}: expires_at follows the key's expiry`)
+    }
+    kept(0, "queued a second ago")
+    kept(1, "queued just within the slack")
+    renewed(2, "queued twice the slack ago")
+    renewed(3, "created_at ahead of the worker's clock")
+    kept(4, "not finished")
+    kept(5, "an older record (no expires_at) queued just now")
+    assert.is(out.after[5].field, undefined)
   })
 }
 

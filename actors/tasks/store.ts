@@ -10,7 +10,7 @@ import type { AppConfigShape } from "../../src/config.ts"
 import { TaskConflict, TaskNotFound, type StreamUnavailable } from "../../src/errors.ts"
 import { createMany, createTask, deleteTask, pushBatch, queueState, requeueDead, updateTask } from "../worker/scripts/index.ts"
 import { currentTraceparent } from "../../src/telemetry/traceparent.ts"
-import { batchEnvelopes, encodeEnvelope, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, TASK_INDEX_MAX, type Envelope } from "../worker/task.ts"
+import { batchEnvelopes, currentError, encodeEnvelope, envelopeOfRecord, flat, newRecordFields, newTaskId, sharedRecordFields, TASK_INDEX_MAX, type Envelope } from "../worker/task.ts"
 import { createManyArgv, type CreateItem } from "../worker/scripts/createMany.ts"
 
 export interface StoreContext {
@@ -203,7 +203,7 @@ export const listRecords = (
         const r: Record<string, string> = { ...stored, task_id: ids[i] }
         if (filter.status !== undefined && r.status !== filter.status) continue
         if (filter.type !== undefined && r.type !== filter.type) continue
-        if (q !== undefined && !r.task_id.toLowerCase().includes(q) && !(r.error ?? "").toLowerCase().includes(q)) continue
+        if (q !== undefined && !r.task_id.toLowerCase().includes(q) && !(currentError(r) ?? "").toLowerCase().includes(q)) continue
         out.push(r)
       }
       if (ids.length < page) break

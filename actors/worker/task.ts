@@ -172,6 +172,14 @@ const parseJsonField = (text: string | undefined): unknown => {
   }
 }
 
+/**
+ * The record's error, if the task has one now: a failed attempt writes
+ * `error`, and a later success leaves it (finishMany writes one field less per
+ * task), so a succeeded task has none whatever the field says.
+ */
+export const currentError = (record: Readonly<Record<string, string>>): string | undefined =>
+  record.status === "succeeded" || record.error === undefined || record.error === "" ? undefined : record.error
+
 const iso = (ms: string | undefined): string | undefined =>
   ms === undefined || !Number.isFinite(Number(ms)) ? undefined : new Date(Number(ms)).toISOString()
 
@@ -182,7 +190,7 @@ export const recordView = (record: Readonly<Record<string, string>>, checkedBy: 
   queue: record.queue,
   status: record.status as TaskStatus,
   ...(record.result === undefined ? {} : { result: parseJsonField(record.result) }),
-  ...(record.error === undefined || record.error === "" ? {} : { error: record.error }),
+  ...(currentError(record) === undefined ? {} : { error: currentError(record) }),
   attempts: Number(record.attempts ?? 0),
   max_attempts: Number(record.max_attempts ?? 0),
   initiated_by: record.initiated_by,

@@ -18,6 +18,11 @@ for (const backend of BACKENDS) {
       assert.is(done.handled_by, "T")
       assert.equal(done.result, { slept_ms: 1, attempt: 3 })
       assert.is(done.error, undefined)
+      // The failed attempts' error ("planned failure …") is not the succeeded task's: a search for it does not list the task.
+      const failing = await call("POST", "/task", { type: "sleep", payload: { ms: 1, always_fail: true } })
+      await waitFor(failing.body.task_id, (v) => v.status === "failed")
+      const found = (await call("GET", "/tasks?q=failure&limit=100")).body.tasks.map((t: { task_id: string }) => t.task_id)
+      assert.equal(found, [failing.body.task_id])
     }))
 
   test(`[${backend}] a task that always fails is dead after TASK_MAX_ATTEMPTS, and retry brings it back for a fresh set`, async () =>

@@ -42,7 +42,8 @@ export const finishManyArgv = (
 
 /**
  * Per task: the attempt is the record's finished attempts + 1, `handled_by`
- * this worker; for the first ARGV[5] tasks (queued long enough ago, see
+ * this worker (an earlier attempt's `error` stays: task/currentError ignores
+ * it once the task succeeded); for the first ARGV[5] tasks (queued long enough ago, see
  * scripts/expireAt) the TTL is renewed and its deadline written as
  * `expires_at`. Never recreates a deleted or expired record, and never records
  * a second success (or overwrites a death) for a task already finished — a
@@ -73,11 +74,11 @@ for at = 6, #ARGV - 1, 2 do
   if status and status ~= "succeeded" and status ~= "failed" then
     if at < renewedBelow then
       rcall("HSET", key, "status", "succeeded", "attempts", tonumber(r[2] or "0") + 1, "result", ARGV[at + 1],
-        "error", "", "handled_by", handledBy, "updated_at", now, "expires_at", deadline)
+        "handled_by", handledBy, "updated_at", now, "expires_at", deadline)
       rcall("PEXPIREAT", key, deadline)
     else
       rcall("HSET", key, "status", "succeeded", "attempts", tonumber(r[2] or "0") + 1, "result", ARGV[at + 1],
-        "error", "", "handled_by", handledBy, "updated_at", now)
+        "handled_by", handledBy, "updated_at", now)
     end
     updated = updated + 1
   end
@@ -96,7 +97,7 @@ return updated
       const status = store.hget(key, "status")
       if (status === null || status === "succeeded" || status === "failed") continue
       const attempts = String(Number(store.hget(key, "attempts") ?? "0") + 1)
-      store.hset(key, { status: "succeeded", attempts, result, error: "", handled_by: handledBy, updated_at: now })
+      store.hset(key, { status: "succeeded", attempts, result, handled_by: handledBy, updated_at: now })
       if (at < renewedBelow) {
         store.hset(key, { expires_at: String(deadline) })
         store.pexpireAt(key, deadline)

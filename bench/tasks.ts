@@ -20,8 +20,11 @@
  * shared process the two systems' code runs through the same ioredis functions
  * and heap, and each slowed the other by a varying amount (Fluxgate's
  * processed CPU/task swung 35–75 µs that way).
- * Each child measures N twice: *early*, after 2 unmeasured warm-up rounds of
- * 5,000 tasks, and *steady*, after 20 rounds in all (≈ 100,000 tasks). BullMQ is at its
+ * Each child measures N tasks *early*, after 2 unmeasured warm-up rounds of
+ * 5,000 tasks, and *steady*, after 20 rounds in all (≈ 100,000 tasks): the
+ * steady figures are the medians of STEADY_MEASURED rounds of N (one round of
+ * 10,000 tasks lasts ≈ 0.1 s for Fluxgate's enqueue, and on this shared 2-vCPU
+ * VM one such window swung its rate ±40% between rounds). BullMQ is at its
  * plateau by the first; Fluxgate's worker keeps getting faster for its first
  * ≈ 100,000 tasks (its CPU per processed task falls ≈ 2×; the cause is not
  * pinned down: few deopts and the same GC count per round, the same in the
@@ -58,6 +61,8 @@ const DEADLINE_MS = 40_000
 const WARMUP = Math.min(5_000, total)
 const EARLY_WARMUP_ROUNDS = 2
 const STEADY_WARMUP_ROUNDS = 20
+/** Steady rounds measured (each figure of the steady Round is their median). */
+const STEADY_MEASURED = 5
 
 interface Phase {
   /** Tasks per wall-clock second. */
@@ -181,6 +186,17 @@ interface Measured {
   readonly steady: Round
 }
 
+/** Each figure the median of the rounds' (rate, CPU and Redis CPU separately). */
+const medianRound = (rounds: ReadonlyArray<Round>): Round => {
+  const phase = (pick: (r: Round) => Phase | undefined): Phase | undefined => {
+    const phases = rounds.map(pick).filter((p): p is Phase => p !== undefined)
+    if (phases.length === 0) return undefined
+    return { rate: median(phases.map((p) => p.rate)), cpuUs: median(phases.map((p) => p.cpuUs)), redisUs: median(phases.map((p) => p.redisUs)) }
+  }
+  const processed = phase((r) => r.processed)
+  return { enqueue: phase((r) => r.enqueue)!, ...(processed === undefined ? {} : { processed }) }
+}
+
 /** Child: warm up, measure early, warm up more, measure steady; the result is the last line of stdout. */
 const runChild = async (system: string, url: string) => {
   const admin = new Redis(url)
@@ -192,7 +208,9 @@ const runChild = async (system: string, url: string) => {
     await warmUp(EARLY_WARMUP_ROUNDS)
     const early: Round = await run(url, meter(admin, total), total)
     await warmUp(STEADY_WARMUP_ROUNDS - EARLY_WARMUP_ROUNDS - 1)
-    const steady: Round = await run(url, meter(admin, total), total)
+    const measured: Array<Round> = []
+    for (let i = 0; i < STEADY_MEASURED; i++) measured.push(await run(url, meter(admin, total), total))
+    const steady = medianRound(measured)
     console.log(JSON.stringify({ early, steady } satisfies Measured))
   } finally {
     admin.disconnect()
@@ -216,7 +234,7 @@ if (child) {
 
 const redis = await startRedis()
 try {
-  console.log(`tasks=${total} concurrency=${concurrency} rounds=${rounds} warm-up: early after ${EARLY_WARMUP_ROUNDS}×${WARMUP}, steady after ${STEADY_WARMUP_ROUNDS} rounds redis=${redis.url}`)
+  console.log(`tasks=${total} concurrency=${concurrency} rounds=${rounds} warm-up: early after ${EARLY_WARMUP_ROUNDS}×${WARMUP}, steady after ${STEADY_WARMUP_ROUNDS} rounds (median of ${STEADY_MEASURED}) redis=${redis.url}`)
   const stages = ["early", "steady"] as const
   const ratios = Object.fromEntries(stages.map((stage) => [stage, { enqueueRate: [] as Array<number>, processedRate: [] as Array<number>, enqueueCpu: [] as Array<number>, processedCpu: [] as Array<number>, floorRate: [] as Array<number>, floorCpu: [] as Array<number> }]))
   const show = (p: Phase) => `${p.rate}/s, ${p.cpuUs} µs CPU/task (redis ${p.redisUs})`

@@ -1,7 +1,8 @@
 /**
  * @module test/helpers/expiry — a record's TTL read the same way on both
  * brokers (the Broker interface has no TTL read), to compare with the
- * `expires_at` field the scripts write (worker/scripts/expireAt).
+ * `expires_at` field the scripts write (worker/scripts/expireAt). PEXPIRETIME
+ * needs Redis ≥ 7.0 (the tests' redis-server; Fluxgate itself needs 6.2).
  */
 import type { Script } from "../../src/broker/Script.ts"
 

@@ -43,8 +43,8 @@ export const finishManyArgv = (
 /**
  * Per task: the attempt is the record's finished attempts + 1, `handled_by`
  * this worker (an earlier attempt's `error` stays: task/currentError ignores
- * it once the task succeeded); for the first ARGV[5] tasks (queued long enough ago, see
- * scripts/expireAt) the TTL is renewed and its deadline written as
+ * it once the task succeeded); for the first ARGV[5] tasks (queued long enough
+ * ago, see scripts/expireAt) the TTL is renewed and its deadline written as
  * `expires_at`. Never recreates a deleted or expired record, and never records
  * a second success (or overwrites a death) for a task already finished — a
  * duplicate after a recovery, or a pure task computed twice (worker/direct).
@@ -65,6 +65,7 @@ export const finishMany: Script = {
 local rcall = redis.call${EXPIRE_AT_LUA}
 local now, prefix, handledBy = ARGV[1], ARGV[3], ARGV[4]
 local renewedBelow = 6 + 2 * tonumber(ARGV[5])
+-- TIME only when some success renews
 local deadline = renewedBelow > 6 and expireAt(ARGV[2])
 local updated = 0
 for at = 6, #ARGV - 1, 2 do

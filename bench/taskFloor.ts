@@ -3,14 +3,15 @@
  * tasks can be, for bench/tasks to set next to Fluxgate and BullMQ.
  *
  * What the issue asks of every task — a record (a hash of the fields Fluxgate
- * stores, with a TTL) and an item on a Redis List — and nothing else: no task
- * index, no envelope (the queue item is the bare id), no validation, no
- * Effect, no ioredis. Records go as one Lua script per slice of 250, each
- * record four plain arguments (cheaper for Redis than a JSON argument
- * `cjson` decodes) and copied from a template (see FLOOR_LUA), written as
- * raw RESP the moment the slice is encoded, so Redis stores slice i while this
- * process encodes slice i + 1; one LPUSH per chunk follows. Chunks of 1,000 are awaited one after another, as the other
- * two systems' are.
+ * stores, with a TTL; not Fluxgate's `expires_at`, which its template carries
+ * for free) and an item on a Redis List — and nothing else: no task index, no
+ * envelope (the queue item is the bare id), no validation, no Effect, no
+ * ioredis. Records go as one Lua script per slice of 250, each record four
+ * plain arguments (cheaper for Redis than a JSON argument `cjson` decodes) and
+ * copied from a template (see FLOOR_LUA), written as raw RESP the moment the
+ * slice is encoded, so Redis stores slice i while this process encodes slice
+ * i + 1; one LPUSH per chunk follows. Chunks of 1,000 are awaited one after
+ * another, as the other two systems' are.
  */
 import { EXPIRE_AT_LUA } from "../actors/worker/scripts/expireAt.ts"
 import { randomUuid } from "../src/random.ts"

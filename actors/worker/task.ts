@@ -184,22 +184,25 @@ const iso = (ms: string | undefined): string | undefined =>
   ms === undefined || !Number.isFinite(Number(ms)) ? undefined : new Date(Number(ms)).toISOString()
 
 /** The JSON view of a record (`GET /tasks/:id/status`, `GET /tasks`). */
-export const recordView = (record: Readonly<Record<string, string>>, checkedBy: string) => ({
-  task_id: record.task_id,
-  type: record.type,
-  queue: record.queue,
-  status: record.status as TaskStatus,
-  ...(record.result === undefined ? {} : { result: parseJsonField(record.result) }),
-  ...(currentError(record) === undefined ? {} : { error: currentError(record) }),
-  attempts: Number(record.attempts ?? 0),
-  max_attempts: Number(record.max_attempts ?? 0),
-  initiated_by: record.initiated_by,
-  checked_by: checkedBy,
-  ...(record.handled_by === undefined ? {} : { handled_by: record.handled_by }),
-  ...(record.note === undefined || record.note === "" ? {} : { note: record.note }),
-  payload: parseJsonField(record.payload),
-  created_at: iso(record.created_at),
-  updated_at: iso(record.updated_at ?? record.created_at),
-  // When the record will be gone (worker/scripts/expireAt); absent on records written before the field.
-  ...(record.expires_at === undefined ? {} : { expires_at: iso(record.expires_at) })
-})
+export const recordView = (record: Readonly<Record<string, string>>, checkedBy: string) => {
+  const error = currentError(record)
+  return {
+    task_id: record.task_id,
+    type: record.type,
+    queue: record.queue,
+    status: record.status as TaskStatus,
+    ...(record.result === undefined ? {} : { result: parseJsonField(record.result) }),
+    ...(error === undefined ? {} : { error }),
+    attempts: Number(record.attempts ?? 0),
+    max_attempts: Number(record.max_attempts ?? 0),
+    initiated_by: record.initiated_by,
+    checked_by: checkedBy,
+    ...(record.handled_by === undefined ? {} : { handled_by: record.handled_by }),
+    ...(record.note === undefined || record.note === "" ? {} : { note: record.note }),
+    payload: parseJsonField(record.payload),
+    created_at: iso(record.created_at),
+    updated_at: iso(record.updated_at ?? record.created_at),
+    // When the record will be gone (worker/scripts/expireAt); absent on records written before the field.
+    ...(record.expires_at === undefined ? {} : { expires_at: iso(record.expires_at) })
+  }
+}
